@@ -1,0 +1,74 @@
+"""The lake: one folder of Parquet files per run, the contract between tasks.
+
+    <data_dir>/lake/<period>/<run_key>/raw/regions.parquet
+                                      raw/page_stats/<platform>.parquet
+                                      staging/stg_posts.parquet
+                                      intermediate/int_page_metrics.parquet
+                                      marts/ranking.parquet
+
+Every file is written to a temporary name in the same folder and renamed into place, so a
+reader never sees half a file and a retried task replaces what it wrote before.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PARQUET_OPTIONS = {"compression": "zstd", "row_group_size": 1 << 20}
+
+
+def data_dir() -> Path:
+    """Root of the lake and the warehouse: $GOSPUBLIC_DATA_DIR, by default <project>/data."""
+    return Path(os.environ.get("GOSPUBLIC_DATA_DIR") or PROJECT_ROOT / "data")
+
+
+def warehouse_path() -> Path:
+    return data_dir() / "warehouse.duckdb"
+
+
+def run_key(dag_run_id: str) -> str:
+    """A folder name for a run id (Airflow run ids hold ':' and '+')."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", dag_run_id).strip("_") or "run"
+
+
+@dataclass(frozen=True)
+class RunLake:
+    """The folders of one run of one period."""
+
+    root: Path
+
+    @classmethod
+    def for_run(cls, period: str, dag_run_id: str, base: Path | None = None) -> RunLake:
+        return cls((base or data_dir()) / "lake" / period / run_key(dag_run_id))
+
+    def layer(self, name: str) -> Path:
+        return self.root / name
+
+    def raw_table(self, table: str, platform: str | None = None) -> Path:
+        if platform is None:
+            return self.layer("raw") / f"{table}.parquet"
+        return self.layer("raw") / table / f"{platform}.parquet"
+
+    def raw_glob(self, table: str) -> str:
+        """What the staging models read for a raw table (one file, or one per platform)."""
+        single = self.raw_table(table)
+        return str(single) if single.exists() else str(self.layer("raw") / table / "*.parquet")
+
+
+def write_parquet(table: pa.Table, path: Path) -> Path:
+    """Write ``table`` to ``path`` atomically (temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(table, tmp, **PARQUET_OPTIONS)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,88 @@
+"""The versioned methodology file: every weight, threshold and rounding rule of the rating."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+DEFAULT_VERSION = "v1"
+
+
+class MethodologyError(ValueError):
+    """A methodology file that is inconsistent."""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    block: int
+    name: str
+    kind: str  # "share" or "continuous"
+    weight: float
+
+
+@dataclass(frozen=True)
+class Methodology:
+    version: str
+    toml_text: str
+    platforms: tuple[str, ...]
+    mandatory_platforms: tuple[str, ...]
+    indicators: tuple[Indicator, ...]
+    params: dict[str, Any]  # the scalar parameters the SQL models read as $name
+
+    @property
+    def min_page_stats_coverage(self) -> float:
+        return float(self.params["min_page_stats_coverage"])
+
+
+def parse(version: str, text: str) -> Methodology:
+    """Parse and check the text of a methodology file."""
+    data = tomllib.loads(text)
+    where = f"methodology {version}"
+    if data.get("version") != version:
+        raise MethodologyError(f"{where}: file says version {data.get('version')!r}")
+    pages, scoring, publication = data["pages"], data["scoring"], data["publication"]
+    platforms = tuple(pages["platforms"])
+    mandatory = tuple(pages["mandatory_platforms"])
+    if not set(mandatory) <= set(platforms) or not mandatory:
+        raise MethodologyError(f"{where}: mandatory_platforms must be a non-empty subset of platforms")
+    indicators = tuple(Indicator(**item) for item in data["indicators"])
+    ids = [i.id for i in indicators]
+    if len(set(ids)) != len(ids):
+        raise MethodologyError(f"{where}: indicator ids repeat: {ids}")
+    for block in (1, 2):
+        total = sum(i.weight for i in indicators if i.block == block)
+        if abs(total - 1.0) > 1e-9:
+            raise MethodologyError(f"{where}: block {block} weights add up to {total}, not 1")
+    if any(i.kind not in ("share", "continuous") for i in indicators):
+        raise MethodologyError(f"{where}: indicator kind must be 'share' or 'continuous'")
+    if abs(scoring["block1_weight"] + scoring["block2_weight"] - 1.0) > 1e-9:
+        raise MethodologyError(f"{where}: block weights of the total must add up to 1")
+    if not 0 <= scoring["clip_low_quantile"] < scoring["clip_high_quantile"] <= 1:
+        raise MethodologyError(f"{where}: need 0 <= clip_low_quantile < clip_high_quantile <= 1")
+    params = {
+        "live_status": pages["live_status"],
+        "min_posts": int(pages["min_posts"]),
+        "score_scale": float(scoring["score_scale"]),
+        "clip_low_quantile": float(scoring["clip_low_quantile"]),
+        "clip_high_quantile": float(scoring["clip_high_quantile"]),
+        "dialogue_per_views": float(scoring["dialogue_per_views"]),
+        "block1_weight": float(scoring["block1_weight"]),
+        "block2_weight": float(scoring["block2_weight"]),
+        "points_decimals": int(scoring["points_decimals"]),
+        "total_decimals": int(scoring["total_decimals"]),
+        "min_page_stats_coverage": float(publication["min_page_stats_coverage"]),
+    }
+    return Methodology(version, text, platforms, mandatory, indicators, params)
+
+
+@cache
+def load(version: str = DEFAULT_VERSION) -> Methodology:
+    """Load and check ``methodologies/<version>.toml`` shipped with the package."""
+    source = resources.files(__package__).joinpath("methodologies", f"{version}.toml")
+    if not source.is_file():
+        raise MethodologyError(f"no methodology {version!r} (looked for methodologies/{version}.toml)")
+    return parse(version, source.read_text(encoding="utf-8"))

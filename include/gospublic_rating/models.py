@@ -1,0 +1,148 @@
+"""Runs the SQL models in ``sql/`` with DuckDB, layer by layer.
+
+Each ``.sql`` file holds one SELECT; the runner materialises it as a table of the file's
+name. Models read their inputs by plain names: ``raw_<table>`` for the contract tables,
+the names of earlier models, and the methodology tables ``methodology_indicators`` and
+``methodology_platforms``. Scalar parameters of the methodology and the period are bound
+as ``$name`` (prepared-statement parameters), so no weight or threshold is a literal in SQL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from .contract import TABLES
+from .lake import PROJECT_ROOT, RunLake, data_dir
+from .methodology import Methodology
+from .period import Period
+
+SQL_DIR = PROJECT_ROOT / "sql"
+
+# The models of each layer, in the order they are built.
+LAYERS: dict[str, tuple[str, ...]] = {
+    "staging": ("stg_regions", "stg_organizations", "stg_pages", "stg_page_stats", "stg_posts"),
+    "intermediate": ("int_page_metrics", "int_region_indicators"),
+    "marts": ("indicators", "ranking"),
+}
+_PARAM_RE = re.compile(r"\$([a-z_][a-z0-9_]*)")
+
+
+def model_sql(layer: str, model: str) -> str:
+    return (SQL_DIR / layer / f"{model}.sql").read_text(encoding="utf-8")
+
+
+def sql_parameters(methodology: Methodology, period: Period) -> dict[str, object]:
+    return {
+        **methodology.params,
+        "period": str(period),
+        "period_start": period.start_utc,
+        "period_end": period.end_utc,
+    }
+
+
+@contextmanager
+def connect(database: str | Path = ":memory:", read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection with explicit limits so that large months spill instead of failing."""
+    temp = data_dir() / "tmp" / "duckdb"
+    temp.mkdir(parents=True, exist_ok=True)
+    config = {
+        "memory_limit": os.environ.get("GOSPUBLIC_DUCKDB_MEMORY_LIMIT", "1GB"),
+        "threads": int(os.environ.get("GOSPUBLIC_DUCKDB_THREADS", "2")),
+        "temp_directory": str(temp),
+    }
+    con = duckdb.connect(str(database), read_only=read_only, config=config)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def install_methodology(con: duckdb.DuckDBPyConnection, methodology: Methodology) -> None:
+    """Create the methodology tables the models join with."""
+    con.execute(
+        "create or replace table methodology_indicators "
+        "(indicator varchar, block integer, name varchar, kind varchar, weight double)"
+    )
+    con.executemany(
+        "insert into methodology_indicators values (?, ?, ?, ?, ?)",
+        [(i.id, i.block, i.name, i.kind, i.weight) for i in methodology.indicators],
+    )
+    con.execute("create or replace table methodology_platforms (platform varchar, is_mandatory boolean)")
+    con.executemany(
+        "insert into methodology_platforms values (?, ?)",
+        [(p, p in methodology.mandatory_platforms) for p in methodology.platforms],
+    )
+
+
+def build(
+    con: duckdb.DuckDBPyConnection,
+    layers: Iterable[str],
+    methodology: Methodology,
+    period: Period,
+) -> dict[str, float]:
+    """Materialise the models of ``layers`` as tables in ``con``; return seconds per model.
+
+    The inputs (raw_* and the models of earlier layers) must already be tables or views.
+    """
+    install_methodology(con, methodology)
+    params = sql_parameters(methodology, period)
+    seconds = {}
+    for layer in layers:
+        for model in LAYERS[layer]:
+            sql = model_sql(layer, model)
+            used = {name: params[name] for name in set(_PARAM_RE.findall(sql))}
+            started = time.perf_counter()
+            try:
+                con.execute(f"create or replace table {model} as\n{sql}", used)
+            except duckdb.Error as error:
+                raise RuntimeError(f"model {layer}/{model}.sql failed: {error}") from error
+            seconds[model] = time.perf_counter() - started
+    return seconds
+
+
+def attach_raw(con: duckdb.DuckDBPyConnection, lake: RunLake) -> None:
+    """Create views raw_<table> over the run's raw Parquet files."""
+    for table in TABLES:
+        con.execute(f"create or replace view raw_{table} as select * from read_parquet('{lake.raw_glob(table)}')")
+
+
+def attach_layers(con: duckdb.DuckDBPyConnection, lake: RunLake, layers: Iterable[str]) -> None:
+    """Create views over the Parquet outputs of already-built layers."""
+    for layer in layers:
+        for model in LAYERS[layer]:
+            path = lake.layer(layer) / f"{model}.parquet"
+            con.execute(f"create or replace view {model} as select * from read_parquet('{path}')")
+
+
+def export_layer(con: duckdb.DuckDBPyConnection, lake: RunLake, layer: str) -> dict[str, int]:
+    """Write each model of ``layer`` to <run>/<layer>/<model>.parquet atomically; return row counts."""
+    folder = lake.layer(layer)
+    folder.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for model in LAYERS[layer]:
+        target = folder / f"{model}.parquet"
+        tmp = folder / f".{model}.parquet.{os.getpid()}.tmp"
+        try:
+            con.execute(f"copy {model} to '{tmp}' (format parquet, compression zstd)")
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        counts[model] = con.execute(f"select count(*) from {model}").fetchone()[0]
+    return counts
+
+
+def run_layer(lake: RunLake, layer: str, methodology: Methodology, period: Period) -> dict[str, int]:
+    """Build one layer of a run from the Parquet files of the layers before it."""
+    order = list(LAYERS)
+    with connect() as con:
+        attach_raw(con, lake)
+        attach_layers(con, lake, order[: order.index(layer)])
+        build(con, [layer], methodology, period)
+        return export_layer(con, lake, layer)

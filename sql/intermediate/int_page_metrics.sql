@@ -1,0 +1,79 @@
+-- int_page_metrics
+-- grain: one row per registry page (page_id) of an organisation in the registry.
+-- inputs: stg_pages, stg_organizations, stg_page_stats, stg_posts, methodology_platforms;
+-- parameters $live_status, $min_posts.
+-- Everything an indicator needs about a page: its flags (live, regular, measurable) and
+-- its sums over the period's posts. A page with no page_stats row is not live.
+with post_totals as (
+    select
+        page_id,
+        count(*) as posts_count,
+        sum(views) as views_total,
+        sum(likes) as likes_total,
+        sum(comments) as comments_total,
+        sum(reposts) as reposts_total
+    from stg_posts
+    group by page_id
+),
+
+pages as (
+    select
+        p.page_id,
+        p.org_id,
+        o.region_code,
+        p.platform,
+        m.is_mandatory,
+        p.gov_mark,
+        p.pos_connected,
+        s.status,
+        s.followers,
+        coalesce(s.status = $live_status, false) as is_live,
+        coalesce(t.posts_count, 0) as posts_count,
+        coalesce(t.views_total, 0) as views_total,
+        coalesce(t.likes_total, 0) as likes_total,
+        coalesce(t.comments_total, 0) as comments_total,
+        coalesce(t.reposts_total, 0) as reposts_total
+    from stg_pages as p
+    inner join stg_organizations as o on o.org_id = p.org_id
+    inner join methodology_platforms as m on m.platform = p.platform
+    left join stg_page_stats as s on s.page_id = p.page_id
+    left join post_totals as t on t.page_id = p.page_id
+),
+
+flagged as (
+    select
+        *,
+        likes_total + comments_total + reposts_total as interactions_total,
+        posts_count >= $min_posts as is_regular
+    from pages
+),
+
+measured as (
+    select
+        *,
+        is_regular and coalesce(followers, 0) > 0 and views_total > 0 as is_measurable
+    from flagged
+)
+
+select
+    page_id,
+    org_id,
+    region_code,
+    platform,
+    is_mandatory,
+    gov_mark,
+    pos_connected,
+    status,
+    followers,
+    is_live,
+    posts_count,
+    views_total,
+    likes_total,
+    comments_total,
+    reposts_total,
+    interactions_total,
+    is_regular,
+    is_measurable,
+    case when is_measurable then (views_total / posts_count) / followers end as reach_ratio,
+    case when is_measurable then interactions_total / views_total end as engagement_ratio
+from measured
