@@ -80,8 +80,7 @@ def conform(table: pa.Table, name: str, origin: str) -> pa.Table:
     missing = [f.name for f in schema if f.name not in table.column_names]
     if missing:
         raise ContractError(
-            f"{origin}: missing column(s) {', '.join(missing)}; the {name} table needs "
-            f"{', '.join(schema.names)}"
+            f"{origin}: missing column(s) {', '.join(missing)}; the {name} table needs {', '.join(schema.names)}"
         )
     columns = []
     for field in schema:

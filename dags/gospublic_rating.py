@@ -1,0 +1,126 @@
+"""
+### gospublic_rating — the monthly rating of regions on their official public pages
+
+Rates the 89 federal subjects by the methodology in
+`include/gospublic_rating/methodologies/` (see `docs/methodology.md`) and publishes an
+immutable snapshot to the warehouse (`snapshot.runs`, `snapshot.indicators`,
+`snapshot.ranking`, `snapshot.page_metrics`).
+
+**Flow:** resolve the run → extract the registry → extract each platform (mapped) →
+staging → intermediate (page metrics, region indicators) → marts (scores, ranking) →
+publish (only if page-stats coverage meets the publication rule) → report.
+
+**Period:** the `period` param (`YYYY-MM`) wins; otherwise the last complete month
+(Moscow time) before the run's date. A scheduled run on the 2nd of a month rates the
+month before.
+
+**Sources:** `demo` (deterministic generated data, the default: no tokens needed) or
+`files` (`input_dir` holding the five contract tables as Parquet).
+
+All logic lives in `include/gospublic_rating`; this file only wires it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, Param, dag, task
+
+RANKING_ASSET = Asset(name="gospublic_ranking_snapshot", uri="gospublic-rating://warehouse/snapshot/ranking")
+
+
+@dag(
+    dag_id="gospublic_rating",
+    schedule="0 6 2 * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Moscow"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["gospublic", "rating", "monthly"],
+    default_args={"owner": "gospublic-data-team", "retries": 2, "retry_delay": timedelta(minutes=2)},
+    params={
+        "period": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+            description="Month to rate, YYYY-MM. Empty: the last complete month before the run date.",
+        ),
+        "source": Param("demo", enum=["demo", "files"], description="Where the inputs come from."),
+        "input_dir": Param(
+            None, type=["null", "string"], description="For source=files: folder of the five contract Parquet files."
+        ),
+        "scale": Param(
+            None, type=["null", "integer"], minimum=1, description="For source=demo: number of organisations."
+        ),
+        "seed": Param(None, type=["null", "integer"], description="For source=demo: random seed."),
+    },
+)
+def gospublic_rating():
+    @task
+    def resolve_run(params=None, dag_run=None) -> dict:
+        from gospublic_rating.pipeline import RunSpec
+
+        spec = RunSpec.resolve(
+            period=params["period"],
+            run_after=dag_run.run_after,
+            dag_run_id=dag_run.run_id,
+            source=params["source"],
+            scale=params["scale"],
+            seed=params["seed"],
+            input_dir=params["input_dir"],
+        )
+        return spec.to_dict()
+
+    @task
+    def list_platforms(spec: dict) -> list[str]:
+        from gospublic_rating.pipeline import RunSpec
+
+        return list(RunSpec.from_dict(spec).methodology.platforms)
+
+    @task
+    def extract_registry(spec: dict) -> dict:
+        from gospublic_rating.pipeline import RunSpec, extract_registry
+
+        return extract_registry(RunSpec.from_dict(spec))
+
+    @task(map_index_template="{{ task.op_kwargs['platform'] }}")
+    def extract_platform(spec: dict, platform: str) -> dict:
+        from gospublic_rating.pipeline import RunSpec, extract_platform
+
+        return extract_platform(RunSpec.from_dict(spec), platform)
+
+    @task
+    def build_layer(spec: dict, layer: str) -> dict:
+        from gospublic_rating.pipeline import RunSpec, build_layer
+
+        return build_layer(RunSpec.from_dict(spec), layer)
+
+    @task(outlets=[RANKING_ASSET])
+    def publish(spec: dict) -> dict:
+        from gospublic_rating.pipeline import RunSpec, publish_snapshot
+
+        return publish_snapshot(RunSpec.from_dict(spec))
+
+    @task(retries=0)
+    def report(published: dict) -> str:
+        from pathlib import Path
+
+        from gospublic_rating.report import top
+
+        text = top(Path(published["warehouse"]), published["snapshot_id"])
+        print(text)
+        return text
+
+    spec = resolve_run()
+    registry = extract_registry(spec)
+    platforms = extract_platform.partial(spec=spec).expand(platform=list_platforms(spec))
+    staging = build_layer.override(task_id="build_staging")(spec, "staging")
+    intermediate = build_layer.override(task_id="build_intermediate")(spec, "intermediate")
+    marts = build_layer.override(task_id="build_marts")(spec, "marts")
+    published = publish(spec)
+    registry >> platforms >> staging >> intermediate >> marts >> published
+    report(published)
+
+
+gospublic_rating()

@@ -1,0 +1,220 @@
+"""Command line of gospublic-rating (``python -m gospublic_rating --help``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .lake import data_dir, warehouse_path
+
+DAG_ID = "gospublic_rating"
+
+
+def _optional_int(text: str) -> int | None:
+    return int(text) if str(text).strip() else None
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_preflight(args: argparse.Namespace) -> int:
+    """Check the run's settings before Airflow starts, so mistakes surface in one line."""
+    from .contract import ContractError
+    from .period import Period, PeriodError
+    from .sources import make_source
+    from .sources.files import check_input
+
+    try:
+        now = datetime.now(UTC)
+        period = Period.parse(args.period) if args.period else Period.last_complete_before(now)
+        period.require_complete(now)
+        make_source(args.source, scale=args.scale, input_dir=args.input_dir or None)
+        if args.source == "files":
+            check_input(Path(args.input_dir))
+    except (PeriodError, ContractError, ValueError) as error:
+        return _fail(str(error))
+    print(f"rating period {period}, source {args.source}" + (f" ({args.input_dir})" if args.input_dir else ""))
+    return 0
+
+
+def cmd_run_dag(args: argparse.Namespace) -> int:
+    """Run the DAG once through Airflow (`airflow dags test`), then print the top 10."""
+    from .report import SnapshotNotFound, top
+
+    conf = {
+        "period": args.period or None,
+        "source": args.source,
+        "input_dir": str(Path(args.input_dir).resolve()) if args.input_dir else None,
+        "scale": args.scale,
+        "seed": args.seed,
+    }
+    airflow = Path(sys.executable).with_name("airflow")
+    started = datetime.now(UTC)
+    log_dir = data_dir() / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"dags-test-{started:%Y%m%dT%H%M%SZ}.log"
+    print(f"running DAG {DAG_ID} with {json.dumps(conf, ensure_ascii=False)}; full log: {log_path}", flush=True)
+    clock = time.perf_counter()
+    with log_path.open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            [str(airflow), "dags", "test", DAG_ID, "-c", json.dumps(conf)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for line in process.stdout:
+            log.write(line)
+            if _is_progress(line):
+                print("  " + line.strip()[:160], flush=True)
+        code = process.wait()
+    print(f"DAG run finished in {time.perf_counter() - clock:.1f} s (exit code {code})")
+    try:
+        text = top(warehouse_path(), published_after=started)
+    except SnapshotNotFound:
+        print(f"nothing was published by this run; see the log: {log_path}", file=sys.stderr)
+        for line in _errors(log_path):
+            print("  " + line, file=sys.stderr)
+        return 1
+    print()
+    print(text)
+    return 0 if code == 0 else 1
+
+
+def _is_progress(line: str) -> bool:
+    markers = (
+        "Marking run",
+        "registry from",
+        " from demo:",
+        " from files:",
+        "layer built",
+        "published snapshot",
+        "not published",
+        "ERROR",
+        "Task failed",
+        "state=",
+    )
+    return any(marker in line for marker in markers)
+
+
+def _errors(log_path: Path) -> list[str]:
+    lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+    keep = [line.strip() for line in lines if "Error" in line or "error" in line or "refused" in line]
+    return keep[-8:]
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import SnapshotNotFound, top
+
+    try:
+        print(top(warehouse_path(), args.snapshot_id, args.period, max_place=args.places))
+    except SnapshotNotFound as error:
+        return _fail(str(error), 1)
+    return 0
+
+
+def cmd_generate_demo(args: argparse.Namespace) -> int:
+    """Write the five contract tables of the demo source to a folder (input for SOURCE=files)."""
+    import pyarrow as pa
+
+    from .lake import write_parquet
+    from .period import Period
+    from .sources.demo import PLATFORMS, DemoSource, generate_platform, generate_registry
+
+    period = Period.parse(args.period)
+    out = Path(args.out)
+    source = DemoSource(args.scale, args.seed)
+    registry = generate_registry(source.scale, source.seed)
+    platform_tables = [generate_platform(registry, p, period, source.seed) for p in PLATFORMS]
+    for name, table in registry.items():
+        write_parquet(table, out / f"{name}.parquet")
+    for name in ("page_stats", "posts"):
+        write_parquet(pa.concat_tables([t[name] for t in platform_tables]), out / f"{name}.parquet")
+    print(f"wrote regions, organizations, pages, page_stats, posts for {period} to {out}")
+    return 0
+
+
+def cmd_ensure_database(args: argparse.Namespace) -> int:
+    """Create a PostgreSQL database (for Airflow's metadata) unless it exists."""
+    import psycopg2
+
+    params = {
+        k: os.environ[v] for k, v in (("host", "PGHOST"), ("port", "PGPORT"), ("user", "PGUSER")) if v in os.environ
+    }
+    try:
+        connection = psycopg2.connect(dbname="postgres", **params)
+    except psycopg2.OperationalError as error:
+        return _fail(f"cannot reach PostgreSQL for Airflow's metadata database: {error}".strip())
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("select 1 from pg_database where datname = %s", (args.name,))
+        if cursor.fetchone() is None:
+            cursor.execute(f'create database "{args.name}"')
+            print(f"created PostgreSQL database {args.name}")
+    connection.close()
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import main as bench_main
+
+    return bench_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m gospublic_rating",
+        description="gospublic-rating: the monthly rating of Russia's regions on their official public pages.",
+        epilog="Most people want `make run` and `make test`; see README.md.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def run_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--period", default="", help="month to rate, YYYY-MM (default: the last complete month)")
+        p.add_argument("--source", default="demo", choices=["demo", "files"], help="input source (default demo)")
+        p.add_argument("--input-dir", default="", help="for --source files: folder of the five contract Parquet files")
+        p.add_argument("--scale", type=_optional_int, default=None, help="for demo: organisations (default 150000)")
+        p.add_argument("--seed", type=_optional_int, default=None, help="for demo: random seed")
+
+    p = sub.add_parser("preflight", help="check period, source and input files before a run")
+    run_options(p)
+    p.set_defaults(func=cmd_preflight)
+
+    p = sub.add_parser("run-dag", help="run the DAG once through Airflow and print the top 10")
+    run_options(p)
+    p.set_defaults(func=cmd_run_dag)
+
+    p = sub.add_parser("report", help="print the top places of a published snapshot")
+    p.add_argument("--snapshot-id", help="snapshot to show (default: the newest)")
+    p.add_argument("--period", help="show the newest snapshot of this period")
+    p.add_argument("--places", type=int, default=10, help="show places up to this one (default 10)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("generate-demo", help="write the demo source's contract tables to a folder")
+    p.add_argument("--out", required=True, help="folder to write regions/organizations/pages/page_stats/posts.parquet")
+    p.add_argument("--period", required=True, help="month, YYYY-MM")
+    p.add_argument("--scale", type=int, default=None, help="organisations (default 150000)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the demo source's)")
+    p.set_defaults(func=cmd_generate_demo)
+
+    p = sub.add_parser("ensure-database", help="create Airflow's PostgreSQL metadata database if missing")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_ensure_database)
+
+    p = sub.add_parser("bench", help="print the benchmark figures at national scale")
+    p.add_argument("--scale", type=int, default=150_000, help="organisations (default 150000)")
+    p.add_argument("--skip-dag", action="store_true", help="measure the models only, not a whole `make run`")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,164 @@
+"""The steps of a monthly run, as plain functions the DAG's tasks call.
+
+Each step takes a :class:`RunSpec` (what to rate, from where, into which lake folder) and
+does one transaction over that run's partition of the lake: rerunning a step replaces what
+it wrote before.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+from . import models
+from .lake import RunLake, data_dir, warehouse_path
+from .methodology import DEFAULT_VERSION, Methodology
+from .methodology import load as load_methodology
+from .period import Period
+from .sources import make_source
+from .warehouse import Snapshot, publish
+
+log = logging.getLogger(__name__)
+
+
+class PublicationRefused(RuntimeError):
+    """The publication rule was not met: nothing is published for this run."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    period: str
+    dag_run_id: str
+    source: str = "demo"
+    scale: int | None = None
+    seed: int | None = None
+    input_dir: str | None = None
+    methodology_version: str = DEFAULT_VERSION
+    data_dir: str | None = None
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        period: str | None,
+        run_after: datetime,
+        dag_run_id: str,
+        source: str = "demo",
+        scale: int | None = None,
+        seed: int | None = None,
+        input_dir: str | None = None,
+    ) -> RunSpec:
+        """Fix what a run rates: the named period, else the last complete month before ``run_after``."""
+        chosen = Period.parse(period) if period else Period.last_complete_before(run_after)
+        chosen.require_complete(run_after)
+        make_source(source, scale=scale, seed=seed, input_dir=input_dir)  # fails early on bad settings
+        return cls(
+            period=str(chosen),
+            dag_run_id=dag_run_id,
+            source=source,
+            scale=scale,
+            seed=seed,
+            input_dir=str(Path(input_dir).resolve()) if input_dir else None,
+            data_dir=str(data_dir()),
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RunSpec:
+        return cls(**data)
+
+    @property
+    def lake(self) -> RunLake:
+        return RunLake.for_run(self.period, self.dag_run_id, Path(self.data_dir) if self.data_dir else None)
+
+    @property
+    def methodology(self) -> Methodology:
+        return load_methodology(self.methodology_version)
+
+    def source_impl(self):
+        return make_source(self.source, scale=self.scale, seed=self.seed, input_dir=self.input_dir)
+
+
+def extract_registry(spec: RunSpec) -> dict[str, int]:
+    started = time.perf_counter()
+    counts = spec.source_impl().extract_registry(spec.lake, Period.parse(spec.period))
+    log.info("registry from %s: %s rows in %.1f s", spec.source, counts, time.perf_counter() - started)
+    return counts
+
+
+def extract_platform(spec: RunSpec, platform: str) -> dict[str, int]:
+    started = time.perf_counter()
+    counts = spec.source_impl().extract_platform(spec.lake, Period.parse(spec.period), platform)
+    log.info("%s from %s: %s rows in %.1f s", platform, spec.source, counts, time.perf_counter() - started)
+    return counts
+
+
+def build_layer(spec: RunSpec, layer: str) -> dict[str, int]:
+    started = time.perf_counter()
+    counts = models.run_layer(spec.lake, layer, spec.methodology, Period.parse(spec.period))
+    log.info("%s layer built: %s rows in %.1f s", layer, counts, time.perf_counter() - started)
+    return counts
+
+
+def page_stats_coverage(spec: RunSpec) -> float:
+    """Registry pages that have a page_stats row for the period / registry pages."""
+    lake = spec.lake
+    with models.connect() as con:
+        models.attach_raw(con, lake)
+        covered, total = con.execute(
+            """
+            select count(s.page_id), count(*)
+            from (select distinct page_id from raw_pages) as p
+            left join (select distinct page_id from raw_page_stats where period = ?) as s using (page_id)
+            """,
+            [spec.period],
+        ).fetchone()
+    return covered / total if total else 0.0
+
+
+def publish_snapshot(spec: RunSpec) -> dict:
+    """Apply the publication rule, then publish the run's snapshot; return where it is."""
+    methodology = spec.methodology
+    coverage = page_stats_coverage(spec)
+    evidence = {
+        "period": spec.period,
+        "page_stats_coverage": coverage,
+        "min_page_stats_coverage": methodology.min_page_stats_coverage,
+    }
+    if coverage < methodology.min_page_stats_coverage:
+        _write_evidence(spec, {**evidence, "published": False})
+        raise PublicationRefused(
+            f"not published: page-stats coverage {coverage:.2%} is below "
+            f"{methodology.min_page_stats_coverage:.0%} of registry pages"
+        )
+    with models.connect() as con:
+        expected_regions = con.execute(
+            f"select count(*) from read_parquet('{spec.lake.layer('staging') / 'stg_regions.parquet'}')"
+        ).fetchone()[0]
+    snapshot: Snapshot = publish(
+        warehouse_path(),
+        spec.lake,
+        period=spec.period,
+        source=spec.source,
+        dag_run_id=spec.dag_run_id,
+        methodology_version=methodology.version,
+        methodology_toml=methodology.toml_text,
+        page_stats_coverage=coverage,
+        expected_regions=expected_regions,
+        indicators_per_region=len(methodology.indicators),
+    )
+    _write_evidence(spec, {**evidence, "published": True, "snapshot_id": snapshot.snapshot_id})
+    log.info("published snapshot %s (%d regions) to %s", snapshot.snapshot_id, snapshot.regions, warehouse_path())
+    return {"snapshot_id": snapshot.snapshot_id, "warehouse": str(warehouse_path()), "regions": snapshot.regions}
+
+
+def _write_evidence(spec: RunSpec, record: dict) -> None:
+    folder = spec.lake.layer("evidence")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "publication.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")

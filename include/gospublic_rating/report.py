@@ -1,0 +1,61 @@
+"""Human-readable views of a published snapshot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from .models import connect
+
+
+class SnapshotNotFound(LookupError):
+    pass
+
+
+def top(
+    warehouse: Path,
+    snapshot_id: str | None = None,
+    period: str | None = None,
+    max_place: int = 10,
+    published_after: datetime | None = None,
+) -> str:
+    """The regions placed at most ``max_place`` (ties included) of a snapshot, as text.
+
+    Without ``snapshot_id`` the newest snapshot is shown (of ``period``, and published
+    after ``published_after``, where given).
+    """
+    if not warehouse.exists():
+        raise SnapshotNotFound(f"{warehouse}: no warehouse yet; nothing has been published")
+    with connect(warehouse, read_only=True) as con:
+        query = "select snapshot_id, period, source, is_demo, methodology_version, published_at from snapshot.runs"
+        run = con.execute(
+            query + " where snapshot_id = coalesce($id, snapshot_id) and period = coalesce($period, period)"
+            " and published_at >= coalesce($after, published_at) order by published_at desc limit 1",
+            {"id": snapshot_id, "period": period, "after": published_after},
+        ).fetchone()
+        if run is None:
+            raise SnapshotNotFound(f"{warehouse}: no snapshot {snapshot_id or period or ''}".rstrip())
+        snapshot_id, period, source, is_demo, version, published_at = run
+        rows = con.execute(
+            """
+            select place, count(*) over (partition by place) > 1 as shared, region_code, region_name,
+                   points, block1, block2
+            from snapshot.ranking where snapshot_id = ? and place <= ?
+            order by place, region_code
+            """,
+            [snapshot_id, max_place],
+        ).fetchall()
+    banner = "DEMO DATA — not a real rating. " if is_demo else ""
+    lines = [
+        f"{banner}Top {max_place} places, period {period}, methodology {version}, source {source}",
+        f"snapshot {snapshot_id}, published {published_at:%Y-%m-%d %H:%M:%S %Z}",
+        "",
+        f"{'place':>6}  {'code':4}  {'region':<44}{'points':>7}{'block1':>8}{'block2':>8}",
+    ]
+    for place, shared, code, name, points, block1, block2 in rows:
+        label = f"{place}=" if shared else str(place)
+        lines.append(f"{label:>6}  {code:4}  {name:<44}{points:>7.1f}{block1:>8.1f}{block2:>8.1f}")
+    lines.append("")
+    lines.append(f"{len(rows)} regions at places 1-{max_place} ('=' marks a shared place).")
+    lines.append(f"warehouse: {warehouse} (tables snapshot.runs, snapshot.indicators, snapshot.ranking)")
+    return "\n".join(lines)
