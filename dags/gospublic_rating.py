@@ -25,8 +25,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, Param, dag, task
+from airflow.sdk import Asset, ExceptionRetryPolicy, Param, RetryAction, RetryRule, dag, task
 
+# Bad input, a bad setting or a refused publication fails the task at once; anything else
+# (a lost connection, a full disk that was cleared) is retried.
+FAIL_FAST = ExceptionRetryPolicy(
+    rules=[
+        RetryRule(
+            exception="gospublic_rating.errors.NotRetryable",
+            action=RetryAction.FAIL,
+            reason="bad input or refused publication: a retry cannot fix it",
+        )
+    ]
+)
 RANKING_ASSET = Asset(name="gospublic_ranking_snapshot", uri="gospublic-rating://warehouse/snapshot/ranking")
 
 
@@ -38,7 +49,12 @@ RANKING_ASSET = Asset(name="gospublic_ranking_snapshot", uri="gospublic-rating:/
     max_active_runs=1,
     doc_md=__doc__,
     tags=["gospublic", "rating", "monthly"],
-    default_args={"owner": "gospublic-data-team", "retries": 2, "retry_delay": timedelta(minutes=2)},
+    default_args={
+        "owner": "gospublic-data-team",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=2),
+        "retry_policy": FAIL_FAST,
+    },
     params={
         "period": Param(
             None,

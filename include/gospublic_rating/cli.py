@@ -27,8 +27,8 @@ def _fail(message: str, code: int = 2) -> int:
 
 def cmd_preflight(args: argparse.Namespace) -> int:
     """Check the run's settings before Airflow starts, so mistakes surface in one line."""
-    from .contract import ContractError
-    from .period import Period, PeriodError
+    from .errors import NotRetryable
+    from .period import Period
     from .sources import make_source
     from .sources.files import check_input
 
@@ -39,7 +39,7 @@ def cmd_preflight(args: argparse.Namespace) -> int:
         make_source(args.source, scale=args.scale, input_dir=args.input_dir or None)
         if args.source == "files":
             check_input(Path(args.input_dir))
-    except (PeriodError, ContractError, ValueError) as error:
+    except NotRetryable as error:
         return _fail(str(error))
     print(f"rating period {period}, source {args.source}" + (f" ({args.input_dir})" if args.input_dir else ""))
     return 0

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from .errors import NotRetryable
+
 TIMESTAMPTZ = pa.timestamp("us", tz="UTC")
 
 SCHEMAS: dict[str, pa.Schema] = {
@@ -66,7 +68,7 @@ ORG_KINDS = ("regional_authority", "local_government", "subordinate_institution"
 PAGE_STATUSES = ("active", "deleted", "banned", "private", "not_found")
 
 
-class ContractError(ValueError):
+class ContractError(NotRetryable, ValueError):
     """Input that does not follow the contract; the message names file, row and field."""
 
 

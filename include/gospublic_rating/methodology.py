@@ -8,10 +8,12 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from .errors import NotRetryable
+
 DEFAULT_VERSION = "v1"
 
 
-class MethodologyError(ValueError):
+class MethodologyError(NotRetryable, ValueError):
     """A methodology file that is inconsistent."""
 
 

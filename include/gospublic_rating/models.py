@@ -56,6 +56,8 @@ def connect(database: str | Path = ":memory:", read_only: bool = False) -> Itera
         "memory_limit": os.environ.get("GOSPUBLIC_DUCKDB_MEMORY_LIMIT", "1GB"),
         "threads": int(os.environ.get("GOSPUBLIC_DUCKDB_THREADS", "2")),
         "temp_directory": str(temp),
+        # Models are sets; readers order explicitly. Not preserving order lets DuckDB stream.
+        "preserve_insertion_order": False,
     }
     con = duckdb.connect(str(database), read_only=read_only, config=config)
     try:

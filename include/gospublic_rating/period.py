@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from .errors import NotRetryable
+
 MOSCOW = ZoneInfo("Europe/Moscow")
 _PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
-class PeriodError(ValueError):
+class PeriodError(NotRetryable, ValueError):
     """A period that is malformed or not yet complete."""
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import models
+from .errors import NotRetryable
 from .lake import RunLake, data_dir, warehouse_path
 from .methodology import DEFAULT_VERSION, Methodology
 from .methodology import load as load_methodology
@@ -25,7 +26,7 @@ from .warehouse import Snapshot, publish
 log = logging.getLogger(__name__)
 
 
-class PublicationRefused(RuntimeError):
+class PublicationRefused(NotRetryable, RuntimeError):
     """The publication rule was not met: nothing is published for this run."""
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from .errors import NotRetryable
 from .lake import RunLake
 from .models import connect
 
@@ -103,7 +104,7 @@ class Snapshot:
     already_published: bool = False
 
 
-class PublicationError(RuntimeError):
+class PublicationError(NotRetryable, RuntimeError):
     """The snapshot could not be published; nothing was written."""
 
 

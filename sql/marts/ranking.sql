@@ -2,15 +2,18 @@
 -- grain: one row per region (region_code).
 -- inputs: indicators, methodology_indicators, stg_regions; parameters $block1_weight,
 -- $block2_weight, $total_decimals, $points_decimals.
--- block1, block2: weighted means of the block's indicator scores. total: their weighted
+-- block1, block2: weighted means of the block's indicator scores, summed in indicator
+-- order so that the same inputs always give the same bits. total: their weighted
 -- sum. points: total rounded half away from zero to $points_decimals decimals (after
 -- taking it to $total_decimals decimals, which removes binary floating-point noise).
 -- place: dense rank by points, descending; equal points share a place.
 with blocks as (
     select
         i.region_code,
-        sum(i.score * m.weight) filter (where m.block = 1) / sum(m.weight) filter (where m.block = 1) as block1,
-        sum(i.score * m.weight) filter (where m.block = 2) / sum(m.weight) filter (where m.block = 2) as block2
+        list_sum(list(i.score * m.weight order by i.indicator) filter (where m.block = 1))
+        / list_sum(list(m.weight order by i.indicator) filter (where m.block = 1)) as block1,
+        list_sum(list(i.score * m.weight order by i.indicator) filter (where m.block = 2))
+        / list_sum(list(m.weight order by i.indicator) filter (where m.block = 2)) as block2
     from indicators as i
     inner join methodology_indicators as m on m.indicator = i.indicator
     group by i.region_code
@@ -28,7 +31,7 @@ totals as (
 pointed as (
     select
         *,
-        round(round(total::decimal(38, 9), $total_decimals), $points_decimals)::double as points
+        round(round(total::decimal(38, 12), $total_decimals), $points_decimals)::double as points
     from totals
 )
 

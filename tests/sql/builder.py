@@ -18,7 +18,6 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-
 from gospublic_rating import methodology, models
 from gospublic_rating.contract import SCHEMAS, TABLES
 from gospublic_rating.period import Period
@@ -104,6 +103,30 @@ def posts(page_id: str, count: int, **counters: Any) -> list[Row]:
     return [post(page_id, str(i), **counters) for i in range(1, count + 1)]
 
 
+def dialogue_regions(comments: Mapping[str, int | None], views: Mapping[str, int] | None = None) -> dict:
+    """Tables where each region has one organisation (not qualified) with one live vk page and
+    that page one post of 1000 views (or ``views[region]``) and ``comments[region]`` comments,
+    so I8 = 1000 * comments / views; None: no post at all, so no views and I8 is null.
+
+    One post is not regular (I5 = 0; I6, I7 null); no ok page (I1 = 0); nothing marked,
+    connected or qualified (I2 = I3 = I4 = 0). So total = 0.5 * 0.15 * score(I8).
+    """
+    tables: dict[str, list] = {
+        "regions": list(comments),
+        "organizations": [],
+        "pages": [],
+        "page_stats": [],
+        "posts": [],
+    }
+    for code, count in comments.items():
+        tables["organizations"].append(org(f"{code}-a", code))
+        tables["pages"].append(page(f"vk:{code}", f"{code}-a"))
+        tables["page_stats"].append(stats(f"vk:{code}"))
+        if count is not None:
+            tables["posts"].append(post(f"vk:{code}", "1", views=(views or {}).get(code, 1000), comments=count))
+    return tables
+
+
 # --- building ---------------------------------------------------------------------------
 
 
@@ -143,9 +166,7 @@ class Rating:
 
     def indicator(self, region_code: str, indicator: str) -> Row:
         """The full `indicators` row of one region and indicator."""
-        (row,) = self.rows(
-            "select * from indicators where region_code = ? and indicator = ?", [region_code, indicator]
-        )
+        (row,) = self.rows("select * from indicators where region_code = ? and indicator = ?", [region_code, indicator])
         return row
 
     def value(self, region_code: str, indicator: str) -> float | None:

@@ -30,8 +30,7 @@ WORKED_EXAMPLE = {
         page("ok:02-a", "02-a", gov_mark=True, pos_connected=True),
     ],
     "page_stats": [
-        stats(p)
-        for p in ("vk:01-a", "ok:01-a", "vk:01-b", "ok:01-b", "vk:01-c", "ok:01-c", "vk:02-a", "ok:02-a")
+        stats(p) for p in ("vk:01-a", "ok:01-a", "vk:01-b", "ok:01-b", "vk:01-c", "ok:01-c", "vk:02-a", "ok:02-a")
     ],
 }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from ..errors import SettingsError
 from ..lake import RunLake
 from ..period import Period
 
@@ -37,6 +38,6 @@ def make_source(
         from .files import FilesSource
 
         if not input_dir:
-            raise ValueError("source 'files' needs an input folder (INPUT_DIR=...)")
+            raise SettingsError("source 'files' needs an input folder (INPUT_DIR=...)")
         return FilesSource(Path(input_dir))
-    raise ValueError(f"unknown source {name!r}: choose one of {', '.join(SOURCE_NAMES)}")
+    raise SettingsError(f"unknown source {name!r}: choose one of {', '.join(SOURCE_NAMES)}")

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..contract import ORG_KINDS, SCHEMAS
+from ..errors import SettingsError
 from ..lake import RunLake, write_parquet
 from ..period import Period
 from ..reference import load_regions
@@ -74,7 +75,7 @@ def _text(prefix: str | pa.Array, number: np.ndarray, width: int = 0) -> pa.Arra
 def generate_registry(scale: int = NATIONAL_SCALE, seed: int = DEFAULT_SEED) -> dict[str, pa.Table]:
     """The regions, organisations and pages tables of the contract."""
     if scale < 1:
-        raise ValueError("scale (number of organisations) must be at least 1")
+        raise SettingsError("scale (number of organisations) must be at least 1")
     traits = _region_traits(seed)
     rng = _rng(seed, 1)
     per_region = rng.multinomial(scale, traits["size"])
@@ -216,7 +217,7 @@ class DemoSource:
         self.scale = NATIONAL_SCALE if scale is None else int(scale)
         self.seed = DEFAULT_SEED if seed is None else int(seed)
         if self.scale < 1:
-            raise ValueError(f"demo scale must be a positive number of organisations, not {scale!r}")
+            raise SettingsError(f"demo scale must be a positive number of organisations, not {scale!r}")
 
     def extract_registry(self, lake: RunLake, period: Period) -> dict[str, int]:
         tables = generate_registry(self.scale, self.seed)

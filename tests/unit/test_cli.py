@@ -1,0 +1,40 @@
+"""The command line: preflight errors are one clear line; --help helps."""
+
+from __future__ import annotations
+
+import pytest
+from gospublic_rating.cli import build_parser, main
+
+
+def test_help_lists_the_commands(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("preflight", "run-dag", "report", "generate-demo", "bench"):
+        assert command in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--period", "2026-13"], "not a month in the form YYYY-MM"),
+        (["--period", "2999-01"], "not complete yet"),
+        (["--source", "files"], "needs an input folder"),
+        (["--source", "files", "--input-dir", "/nonexistent-gospublic"], "input folder does not exist"),
+        (["--scale", "0"], "positive number of organisations"),
+    ],
+)
+def test_preflight_names_the_problem(argv, message, capsys):
+    assert main(["preflight", *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_preflight_accepts_a_good_demo_run(capsys):
+    assert main(["preflight", "--period", "2026-10"]) == 0
+    assert "rating period 2026-10, source demo" in capsys.readouterr().out
+
+
+def test_empty_make_variables_mean_defaults():
+    args = build_parser().parse_args(["run-dag", "--period", "", "--scale", "", "--seed", ""])
+    assert (args.period, args.scale, args.seed) == ("", None, None)

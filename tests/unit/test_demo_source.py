@@ -1,0 +1,120 @@
+"""The demo source: deterministic, realistic, in the contract."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow.compute as pc
+import pytest
+from gospublic_rating.contract import ORG_KINDS, PAGE_STATUSES, SCHEMAS
+from gospublic_rating.period import Period
+from gospublic_rating.reference import load_regions
+from gospublic_rating.sources.demo import PLATFORMS, generate_platform, generate_registry
+
+SCALE = 4000
+OCTOBER = Period(2026, 10)
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return generate_registry(SCALE, seed=7)
+
+
+@pytest.fixture(scope="module")
+def month(registry):
+    return {p: generate_platform(registry, p, OCTOBER, seed=7) for p in PLATFORMS}
+
+
+def test_reference_regions_are_the_89_federal_subjects():
+    regions = load_regions()
+    codes = regions.column("region_code").to_pylist()
+    assert len(codes) == len(set(codes)) == 89
+    assert all(len(c) == 2 and c.isdigit() for c in codes)
+    assert {"01", "59", "77", "78", "92", "95"} <= set(codes)
+    names = dict(zip(codes, regions.column("region_name").to_pylist(), strict=True))
+    assert names["59"] == "Пермский край" and names["77"] == "Москва"
+    assert len(set(regions.column("federal_district").to_pylist())) == 8
+
+
+def test_tables_follow_the_contract(registry, month):
+    for name, table in registry.items():
+        assert table.schema == SCHEMAS[name]
+    for tables in month.values():
+        for name, table in tables.items():
+            assert table.schema == SCHEMAS[name]
+
+
+def test_same_seed_and_period_give_identical_data(registry, month):
+    again = generate_registry(SCALE, seed=7)
+    for name in registry:
+        assert again[name].equals(registry[name])
+    for platform in PLATFORMS:
+        repeat = generate_platform(again, platform, OCTOBER, seed=7)
+        assert repeat["posts"].equals(month[platform]["posts"])
+        assert repeat["page_stats"].equals(month[platform]["page_stats"])
+
+
+def test_another_seed_or_month_gives_other_data(registry, month):
+    assert not generate_registry(SCALE, seed=8)["pages"].equals(registry["pages"])
+    november = generate_platform(registry, "vk", Period(2026, 11), seed=7)
+    assert not november["posts"].equals(month["vk"]["posts"])
+
+
+def test_keys_are_unique_and_references_resolve(registry, month):
+    orgs, pages = registry["organizations"], registry["pages"]
+    assert orgs.num_rows == SCALE
+    assert pc.count_distinct(orgs.column("org_id")).as_py() == SCALE
+    assert pc.count_distinct(pages.column("page_id")).as_py() == pages.num_rows
+    assert pc.all(pc.is_in(orgs.column("region_code"), value_set=load_regions().column("region_code"))).as_py()
+    assert pc.all(pc.is_in(pages.column("org_id"), value_set=orgs.column("org_id"))).as_py()
+    assert set(orgs.column("org_kind").to_pylist()) == set(ORG_KINDS)
+    for tables in month.values():
+        posts = tables["posts"]
+        keys = pc.binary_join_element_wise(posts.column("page_id"), posts.column("post_id"), "|")
+        assert pc.count_distinct(keys).as_py() == posts.num_rows
+
+
+def test_posts_fall_inside_the_period(month):
+    for tables in month.values():
+        published = tables["posts"].column("published_at")
+        assert pc.min(published).as_py() >= OCTOBER.start_utc
+        assert pc.max(published).as_py() < OCTOBER.end_utc
+
+
+def test_realistic_variety(registry, month):
+    pages = registry["pages"]
+    all_stats = [t["page_stats"] for t in month.values()]
+    statuses = set().union(*(set(s.column("status").to_pylist()) for s in all_stats))
+    assert statuses == set(PAGE_STATUSES), "dead, banned, private and missing pages must occur"
+    covered = sum(s.num_rows for s in all_stats)
+    assert 0.99 <= covered / pages.num_rows < 1.0, "a few pages lack page_stats, coverage stays >= 99 %"
+    active_followers = np.concatenate(
+        [s.filter(pc.equal(s.column("status"), "active")).column("followers").to_numpy() for s in all_stats]
+    )
+    assert (active_followers == 0).any(), "some live pages have no followers"
+
+    posts_per_page = {}
+    for tables in month.values():
+        counts = tables["posts"].group_by("page_id").aggregate([("post_id", "count")])
+        posts_per_page.update(
+            zip(counts.column("page_id").to_pylist(), counts.column("post_id_count").to_pylist(), strict=True)
+        )
+    active_ids = set().union(
+        *(set(s.filter(pc.equal(s.column("status"), "active")).column("page_id").to_pylist()) for s in all_stats)
+    )
+    assert active_ids - set(posts_per_page), "some live pages publish nothing"
+    values = np.array(list(posts_per_page.values()))
+    assert values.max() > 8 * np.median(values), "posts per page must be heavy-tailed"
+
+    org_platforms = pages.group_by("org_id").aggregate([("platform", "count")])
+    assert set(org_platforms.column("platform_count").to_pylist()) >= {1, 2, 3}
+    orgs_with_pages = org_platforms.num_rows
+    assert orgs_with_pages < registry["organizations"].num_rows, "some organisations have no page at all"
+
+
+def test_regions_differ(registry):
+    orgs = registry["organizations"]
+    by_region = orgs.group_by("region_code").aggregate([("admin_qualified", "mean"), ("org_id", "count")])
+    shares = np.array(by_region.column("admin_qualified_mean").to_pylist())
+    sizes = np.array(by_region.column("org_id_count").to_pylist())
+    assert shares.max() - shares.min() > 0.25, "regions must differ in compliance"
+    assert sizes.max() > 5 * sizes.min(), "regions must differ in size"
