@@ -6,9 +6,12 @@ Rates the 89 federal subjects by the methodology in
 immutable snapshot to the warehouse (`snapshot.runs`, `snapshot.indicators`,
 `snapshot.ranking`, `snapshot.page_metrics`).
 
-**Flow:** resolve the run → extract the registry → extract each platform (mapped) →
-staging → intermediate (page metrics, region indicators) → marts (scores, ranking) →
-publish (only if page-stats coverage meets the publication rule) → report.
+**Flow (write, audit, publish):** resolve the run → extract the registry → extract each
+platform (mapped) → validate raw → staging → validate → intermediate (page metrics, region
+indicators) → validate → marts (scores, ranking) → validate → publish → report. Each
+validate task runs the Great Expectations suites of its stage (`expectations/<stage>/`); a
+failed suite stops the run and nothing is published. Evidence (GX results and Data Docs)
+stays in the run's lake folder, and the snapshot records which suites it passed.
 
 **Period:** the `period` param (`YYYY-MM`) wins; otherwise the last complete month
 (Moscow time) before the run's date. A scheduled run on the 2nd of a month rates the
@@ -25,7 +28,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, ExceptionRetryPolicy, Param, RetryAction, RetryRule, dag, task
+from airflow.sdk import Asset, ExceptionRetryPolicy, Param, RetryAction, RetryRule, chain, dag, task
 
 # Bad input, a bad setting or a refused publication fails the task at once; anything else
 # (a lost connection, a full disk that was cleared) is retried.
@@ -112,6 +115,12 @@ def gospublic_rating():
 
         return build_layer(RunSpec.from_dict(spec), layer)
 
+    @task
+    def validate(spec: dict, stage: str) -> dict:
+        from gospublic_rating.pipeline import RunSpec, validate
+
+        return validate(RunSpec.from_dict(spec), stage)
+
     @task(outlets=[RANKING_ASSET])
     def publish(spec: dict) -> dict:
         from gospublic_rating.pipeline import RunSpec, publish_snapshot
@@ -131,11 +140,12 @@ def gospublic_rating():
     spec = resolve_run()
     registry = extract_registry(spec)
     platforms = extract_platform.partial(spec=spec).expand(platform=list_platforms(spec))
-    staging = build_layer.override(task_id="build_staging")(spec, "staging")
-    intermediate = build_layer.override(task_id="build_intermediate")(spec, "intermediate")
-    marts = build_layer.override(task_id="build_marts")(spec, "marts")
+    steps = [registry, platforms, validate.override(task_id="validate_raw")(spec, "raw")]
+    for layer in ("staging", "intermediate", "marts"):
+        steps.append(build_layer.override(task_id=f"build_{layer}")(spec, layer))
+        steps.append(validate.override(task_id=f"validate_{layer}")(spec, layer))
     published = publish(spec)
-    registry >> platforms >> staging >> intermediate >> marts >> published
+    chain(*steps, published)
     report(published)
 
 

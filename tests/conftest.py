@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+
+NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -11,3 +15,33 @@ def isolated_data_dir(tmp_path, monkeypatch):
     folder = tmp_path / "data"
     monkeypatch.setenv("GOSPUBLIC_DATA_DIR", str(folder))
     return folder
+
+
+def _run_month(run_id: str, *, period: str = "2026-10", scale: int = 400, seed: int = 5, tamper=None, publish=True):
+    """Run the DAG's steps in the DAG's order, without Airflow.
+
+    ``tamper`` maps a stage name to a function of the RunSpec, called just before that
+    stage is validated: a way to inject bad data where it would arrive.
+    """
+    from gospublic_rating import pipeline
+    from gospublic_rating.pipeline import RunSpec
+
+    tamper = tamper or {}
+    spec = RunSpec.resolve(period=period, run_after=NOW, dag_run_id=run_id, source="demo", scale=scale, seed=seed)
+    pipeline.extract_registry(spec)
+    for platform in spec.methodology.platforms:
+        pipeline.extract_platform(spec, platform)
+    for stage in ("raw", "staging", "intermediate", "marts"):
+        if stage != "raw":
+            pipeline.build_layer(spec, stage)
+        if stage in tamper:
+            tamper[stage](spec)
+        pipeline.validate(spec, stage)
+    if publish:
+        pipeline.publish_snapshot(spec)
+    return spec
+
+
+@pytest.fixture
+def run_month():
+    return _run_month

@@ -114,3 +114,18 @@ def _first_bad_row(column: pa.ChunkedArray, target: pa.DataType) -> int | None:
                     return offset + i + 1
         offset += len(chunk)
     return None
+
+
+_DUCKDB_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.int64(): "BIGINT",
+    pa.bool_(): "BOOLEAN",
+    TIMESTAMPTZ: "TIMESTAMP WITH TIME ZONE",
+}
+
+
+def duckdb_columns() -> list[tuple[str, str, str]]:
+    """(raw table, column, DuckDB type) of every contract column, as DuckDB names them."""
+    return [
+        (f"raw_{name}", field.name, _DUCKDB_TYPES[field.type]) for name, schema in SCHEMAS.items() for field in schema
+    ]

@@ -47,6 +47,16 @@ def sql_parameters(methodology: Methodology, period: Period) -> dict[str, object
     }
 
 
+def bind(sql: str, params: dict[str, object]) -> dict[str, object]:
+    """The ``$name`` parameters ``sql`` uses, with their values from ``params``."""
+    return {name: params[name] for name in set(_PARAM_RE.findall(sql))}
+
+
+def execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> duckdb.DuckDBPyConnection:
+    """Execute ``sql``, binding the ``$name`` parameters it uses from ``params``."""
+    return con.execute(sql, bind(sql, params))
+
+
 @contextmanager
 def connect(database: str | Path = ":memory:", read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A DuckDB connection with explicit limits so that large months spill instead of failing."""
@@ -99,10 +109,9 @@ def build(
     for layer in layers:
         for model in LAYERS[layer]:
             sql = model_sql(layer, model)
-            used = {name: params[name] for name in set(_PARAM_RE.findall(sql))}
             started = time.perf_counter()
             try:
-                con.execute(f"create or replace table {model} as\n{sql}", used)
+                execute(con, f"create or replace table {model} as\n{sql}", params)
             except duckdb.Error as error:
                 raise RuntimeError(f"model {layer}/{model}.sql failed: {error}") from error
             seconds[model] = time.perf_counter() - started
@@ -136,7 +145,7 @@ def export_layer(con: duckdb.DuckDBPyConnection, lake: RunLake, layer: str) -> d
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
-        counts[model] = con.execute(f"select count(*) from {model}").fetchone()[0]
+        counts[model] = con.execute(f"select count(*) from {model}").fetchall()[0][0]
     return counts
 
 

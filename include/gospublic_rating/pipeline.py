@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import models
+from . import models, validation
 from .errors import NotRetryable
 from .lake import RunLake, data_dir, warehouse_path
 from .methodology import DEFAULT_VERSION, Methodology
@@ -107,41 +107,60 @@ def build_layer(spec: RunSpec, layer: str) -> dict[str, int]:
     return counts
 
 
-def page_stats_coverage(spec: RunSpec) -> float:
-    """Registry pages that have a page_stats row for the period / registry pages."""
-    lake = spec.lake
+def validate(spec: RunSpec, stage: str) -> dict:
+    """Run the validation suites of ``stage``; ValidationFailed stops the run."""
+    started = time.perf_counter()
+    outcomes = validation.validate_stage(spec.lake, stage, spec.methodology, Period.parse(spec.period), spec.source)
+    log.info("validation stage %s passed: %d suites in %.1f s", stage, len(outcomes), time.perf_counter() - started)
+    return {"stage": stage, "suites": len(outcomes), "expectations": sum(o.evaluated for o in outcomes)}
+
+
+def run_volume(spec: RunSpec) -> dict:
+    """Registry pages, posts and page-stats coverage of the run (the raw.run_volume check frame)."""
+    sql = (validation.CHECKS_DIR / "raw" / "run_volume.sql").read_text(encoding="utf-8")
     with models.connect() as con:
-        models.attach_raw(con, lake)
-        covered, total = con.execute(
-            """
-            select count(s.page_id), count(*)
-            from (select distinct page_id from raw_pages) as p
-            left join (select distinct page_id from raw_page_stats where period = ?) as s using (page_id)
-            """,
-            [spec.period],
-        ).fetchone()
-    return covered / total if total else 0.0
+        models.attach_raw(con, spec.lake)
+        cursor = models.execute(con, sql, {"period": spec.period})
+        names = [d[0] for d in cursor.description]
+        return dict(zip(names, cursor.fetchall()[0], strict=True))
 
 
 def publish_snapshot(spec: RunSpec) -> dict:
-    """Apply the publication rule, then publish the run's snapshot; return where it is."""
+    """Publish the run's snapshot if every validation stage passed and coverage meets the rule."""
     methodology = spec.methodology
-    coverage = page_stats_coverage(spec)
-    evidence = {
-        "period": spec.period,
-        "page_stats_coverage": coverage,
-        "min_page_stats_coverage": methodology.min_page_stats_coverage,
-    }
-    if coverage < methodology.min_page_stats_coverage:
-        _write_evidence(spec, {**evidence, "published": False})
-        raise PublicationRefused(
-            f"not published: page-stats coverage {coverage:.2%} is below "
+    volume = run_volume(spec)
+    evidence = {"period": spec.period, **volume, "min_page_stats_coverage": methodology.min_page_stats_coverage}
+    summaries = {stage: validation.stage_summary(spec.lake, stage) for stage in validation.STAGES}
+    unpassed = [stage for stage, summary in summaries.items() if not (summary and summary["success"])]
+    reason = None
+    if unpassed:
+        reason = f"validation stage(s) {', '.join(unpassed)} did not pass"
+    elif volume["page_stats_coverage"] < methodology.min_page_stats_coverage:
+        reason = (
+            f"page-stats coverage {volume['page_stats_coverage']:.2%} is below "
             f"{methodology.min_page_stats_coverage:.0%} of registry pages"
         )
+    if reason:
+        _write_evidence(spec, {**evidence, "published": False, "reason": reason})
+        raise PublicationRefused(f"not published: {reason}")
     with models.connect() as con:
         expected_regions = con.execute(
             f"select count(*) from read_parquet('{spec.lake.layer('staging') / 'stg_regions.parquet'}')"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
+    validations = [
+        (
+            summary["stage"],
+            suite["suite"],
+            suite["chunk"],
+            suite["success"],
+            suite["evaluated"],
+            suite["successful"],
+            suite["rows"],
+            suite["result_path"],
+        )
+        for summary in summaries.values()
+        for suite in summary["suites"]
+    ]
     snapshot: Snapshot = publish(
         warehouse_path(),
         spec.lake,
@@ -150,7 +169,8 @@ def publish_snapshot(spec: RunSpec) -> dict:
         dag_run_id=spec.dag_run_id,
         methodology_version=methodology.version,
         methodology_toml=methodology.toml_text,
-        page_stats_coverage=coverage,
+        volume=volume,
+        validations=validations,
         expected_regions=expected_regions,
         indicators_per_region=len(methodology.indicators),
     )

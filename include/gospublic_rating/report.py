@@ -32,10 +32,10 @@ def top(
             query + " where snapshot_id = coalesce($id, snapshot_id) and period = coalesce($period, period)"
             " and published_at >= coalesce($after, published_at) order by published_at desc limit 1",
             {"id": snapshot_id, "period": period, "after": published_after},
-        ).fetchone()
-        if run is None:
+        ).fetchall()
+        if not run:
             raise SnapshotNotFound(f"{warehouse}: no snapshot {snapshot_id or period or ''}".rstrip())
-        snapshot_id, period, source, is_demo, version, published_at = run
+        snapshot_id, period, source, is_demo, version, published_at = run[0]
         rows = con.execute(
             """
             select place, count(*) over (partition by place) > 1 as shared, region_code, region_name,

@@ -29,6 +29,8 @@ create table if not exists snapshot.runs (
     published_at timestamptz not null,
     dag_run_id varchar not null unique,
     page_stats_coverage double not null,
+    pages_count bigint not null,
+    posts_count bigint not null,
     lake_path varchar not null,
     methodology_toml varchar not null
 );
@@ -79,12 +81,24 @@ create table if not exists snapshot.page_metrics (
     engagement_ratio double,
     primary key (snapshot_id, page_id)
 );
+create table if not exists snapshot.validations (
+    snapshot_id varchar not null,
+    stage varchar not null,
+    suite varchar not null,
+    chunk varchar,
+    success boolean not null,
+    evaluated_expectations integer not null,
+    successful_expectations integer not null,
+    rows_validated bigint not null,
+    result_path varchar not null
+);
 create or replace view snapshot.latest_ranking as
 select r.period, r.source, r.is_demo, k.*
 from snapshot.ranking as k
 join snapshot.runs as r using (snapshot_id)
 where r.published_at = (
-    select max(published_at) from snapshot.runs as newer where newer.period = r.period
+    select max(published_at) from snapshot.runs as newer
+    where newer.period = r.period and newer.source = r.source
 );
 """
 
@@ -126,12 +140,17 @@ def publish(
     dag_run_id: str,
     methodology_version: str,
     methodology_toml: str,
-    page_stats_coverage: float,
+    volume: dict,
+    validations: list[tuple],
     expected_regions: int,
     indicators_per_region: int,
     now: datetime | None = None,
 ) -> Snapshot:
     """Copy the run's indicators, ranking and page metrics into a new snapshot, atomically.
+
+    ``volume`` holds the run's pages_count, posts_count and page_stats_coverage;
+    ``validations`` one row per validated suite (stage, suite, chunk, success, evaluated,
+    successful, rows, result path): the checks this snapshot passed.
 
     Publishing the same dag_run_id twice (a retried task) returns the existing snapshot.
     """
@@ -139,21 +158,22 @@ def publish(
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with connect(warehouse) as con:
         con.execute(SCHEMA_SQL)
-        existing = con.execute(
+        found = con.execute(
             "select snapshot_id, period, source from snapshot.runs where dag_run_id = ?", [dag_run_id]
-        ).fetchone()
-        if existing:
+        ).fetchall()
+        if found:
+            existing = found[0]
             regions = con.execute(
                 "select count(*) from snapshot.ranking where snapshot_id = ?", [existing[0]]
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             return Snapshot(existing[0], existing[1], existing[2], regions, already_published=True)
         snapshot_id = f"{period}-{source}-{published_at:%Y%m%dT%H%M%S}Z"
-        if con.execute("select count(*) from snapshot.runs where snapshot_id = ?", [snapshot_id]).fetchone()[0]:
+        if con.execute("select count(*) from snapshot.runs where snapshot_id = ?", [snapshot_id]).fetchall()[0][0]:
             snapshot_id += f"-{published_at:%f}"
         con.execute("begin transaction")
         try:
             con.execute(
-                "insert into snapshot.runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into snapshot.runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     snapshot_id,
                     period,
@@ -162,10 +182,16 @@ def publish(
                     source == "demo",
                     published_at,
                     dag_run_id,
-                    page_stats_coverage,
+                    volume["page_stats_coverage"],
+                    volume["pages_count"],
+                    volume["posts_count"],
                     str(lake.root),
                     methodology_toml,
                 ],
+            )
+            con.executemany(
+                "insert into snapshot.validations values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(snapshot_id, *row) for row in validations],
             )
             for table, (layer, model) in _COPY.items():
                 columns = [c for c in _columns(con, table) if c != "snapshot_id"]
@@ -177,10 +203,10 @@ def publish(
                 )
             regions = con.execute(
                 "select count(*) from snapshot.ranking where snapshot_id = ?", [snapshot_id]
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             indicator_rows = con.execute(
                 "select count(*) from snapshot.indicators where snapshot_id = ?", [snapshot_id]
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             expected_indicator_rows = indicators_per_region * expected_regions
             if regions != expected_regions or indicator_rows != expected_indicator_rows:
                 raise PublicationError(
@@ -191,7 +217,7 @@ def publish(
         except BaseException:
             con.execute("rollback")
             raise
-        stored = con.execute("select count(*) from snapshot.runs where snapshot_id = ?", [snapshot_id]).fetchone()[0]
+        stored = con.execute("select count(*) from snapshot.runs where snapshot_id = ?", [snapshot_id]).fetchall()[0][0]
         if stored != 1:
             raise PublicationError(f"snapshot {snapshot_id} was not stored (commit persisted nothing)")
     return Snapshot(snapshot_id, period, source, regions)

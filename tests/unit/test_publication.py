@@ -3,8 +3,6 @@ when the publication rule is not met."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import duckdb
 import numpy as np
 import pyarrow as pa
@@ -12,20 +10,15 @@ import pyarrow.parquet as pq
 import pytest
 from gospublic_rating import pipeline
 from gospublic_rating.lake import warehouse_path, write_parquet
-from gospublic_rating.pipeline import PublicationRefused, RunSpec
+from gospublic_rating.pipeline import PublicationRefused
 from gospublic_rating.warehouse import PublicationError
 
-NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 
 
-def _built_run(run_id: str, scale: int = 400) -> RunSpec:
-    spec = RunSpec.resolve(period="2026-10", run_after=NOW, dag_run_id=run_id, source="demo", scale=scale, seed=5)
-    pipeline.extract_registry(spec)
-    for platform in spec.methodology.platforms:
-        pipeline.extract_platform(spec, platform)
-    for layer in ("staging", "intermediate", "marts"):
-        pipeline.build_layer(spec, layer)
-    return spec
+@pytest.fixture
+def built_run(run_month):
+    """A run validated and ready to publish."""
+    return lambda run_id, scale=400: run_month(run_id, scale=scale, publish=False)
 
 
 def _snapshot_rows(snapshot_id: str) -> dict[str, list]:
@@ -43,8 +36,8 @@ def _count(table: str) -> int:
         return con.execute(f"select count(*) from snapshot.{table}").fetchone()[0]
 
 
-def test_publish_fills_the_three_snapshot_tables():
-    spec = _built_run("run-a")
+def test_publish_fills_the_three_snapshot_tables(built_run):
+    spec = built_run("run-a")
     published = pipeline.publish_snapshot(spec)
     rows = _snapshot_rows(published["snapshot_id"])
     assert len(rows["runs"]) == 1
@@ -60,27 +53,27 @@ def test_publish_fills_the_three_snapshot_tables():
     assert "-demo-" in published["snapshot_id"]
 
 
-def test_a_retried_publish_does_not_publish_twice():
-    spec = _built_run("run-a")
+def test_a_retried_publish_does_not_publish_twice(built_run):
+    spec = built_run("run-a")
     first = pipeline.publish_snapshot(spec)
     second = pipeline.publish_snapshot(spec)
     assert first["snapshot_id"] == second["snapshot_id"]
     assert _count("runs") == 1 and _count("ranking") == 89
 
 
-def test_a_new_run_adds_a_snapshot_and_leaves_the_old_one_untouched():
-    first = pipeline.publish_snapshot(_built_run("run-a"))
+def test_a_new_run_adds_a_snapshot_and_leaves_the_old_one_untouched(built_run):
+    first = pipeline.publish_snapshot(built_run("run-a"))
     before = _snapshot_rows(first["snapshot_id"])
-    second = pipeline.publish_snapshot(_built_run("run-b", scale=600))
+    second = pipeline.publish_snapshot(built_run("run-b", scale=600))
     assert second["snapshot_id"] != first["snapshot_id"]
     assert _snapshot_rows(first["snapshot_id"]) == before
     assert _count("runs") == 2 and _count("ranking") == 2 * 89
 
 
-def test_a_failure_during_publication_leaves_nothing_behind():
-    first = pipeline.publish_snapshot(_built_run("run-a"))
+def test_a_failure_during_publication_leaves_nothing_behind(built_run):
+    first = pipeline.publish_snapshot(built_run("run-a"))
     before = _snapshot_rows(first["snapshot_id"])
-    spec = _built_run("run-b")
+    spec = built_run("run-b")
     ranking = spec.lake.layer("marts") / "ranking.parquet"
     write_parquet(pq.read_table(ranking).slice(0, 88), ranking)  # one region lost
     with pytest.raises(PublicationError, match="88 ranked regions"):
@@ -89,8 +82,8 @@ def test_a_failure_during_publication_leaves_nothing_behind():
     assert _snapshot_rows(first["snapshot_id"]) == before
 
 
-def test_low_page_stats_coverage_refuses_publication():
-    spec = _built_run("run-a")
+def test_low_page_stats_coverage_refuses_publication(built_run):
+    spec = built_run("run-a")
     for platform in spec.methodology.platforms:
         path = spec.lake.raw_table("page_stats", platform)
         table = pq.read_table(path)

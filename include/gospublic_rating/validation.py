@@ -1,0 +1,338 @@
+"""Validation stages: Great Expectations suites run on frames taken from DuckDB.
+
+A stage (``raw``, ``staging``, ``intermediate``, ``marts``) runs every suite in
+``expectations/<stage>/``. Suite ``<stage>.<name>`` validates the frame that
+``sql/checks/<stage>/<name>.sql`` selects from the run's lake. GX's SQL path does not work
+on DuckDB, so frames go through Arrow into pandas (strings dictionary-encoded to keep
+memory down); the raw posts are validated one platform file at a time.
+
+Every result is kept as evidence in ``<run>/evidence/validation/<stage>/`` (GX result JSON
+per suite and a stage summary) and rendered as GX Data Docs in
+``<run>/evidence/data_docs/<stage>/``. A failed or raised expectation fails the stage with
+:class:`ValidationFailed`, which names the suite, the expectation and example rows.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import os
+import time
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from . import models
+from .contract import duckdb_columns
+from .errors import NotRetryable
+from .lake import PROJECT_ROOT, RunLake, warehouse_path
+from .period import Period
+from .reference import load_regions
+
+log = logging.getLogger(__name__)
+
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+CHECKS_DIR = models.SQL_DIR / "checks"
+STAGES = ("raw", "staging", "intermediate", "marts")
+EXAMPLES = 5
+LARGE_FRAME_ROWS = 100_000
+
+
+class ValidationFailed(NotRetryable, RuntimeError):
+    """A validation stage failed: nothing of this run may be published."""
+
+
+@dataclass
+class SuiteOutcome:
+    suite: str
+    chunk: str | None
+    success: bool
+    evaluated: int
+    successful: int
+    rows: int
+    result_path: str
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.suite} [{self.chunk}]" if self.chunk else self.suite
+
+
+def settings() -> dict:
+    return tomllib.loads((EXPECTATIONS_DIR / "settings.toml").read_text(encoding="utf-8"))
+
+
+def previous_volume(period: Period, source: str) -> tuple[int, int] | None:
+    """(pages_count, posts_count) of the newest published snapshot of the month before, same source."""
+    warehouse = warehouse_path()
+    if not warehouse.exists():
+        return None
+    with models.connect(warehouse, read_only=True) as con:
+        try:
+            row = con.execute(
+                "select pages_count, posts_count from snapshot.runs where period = ? and source = ? "
+                "order by published_at desc limit 1",
+                [str(period.previous()), source],
+            ).fetchall()
+        except duckdb.CatalogException:
+            return None
+    return row[0] if row else None
+
+
+def suite_parameters(methodology, period: Period, source: str) -> dict[str, object]:
+    """The values suites refer to as {"$PARAMETER": name} and check SQL as $name."""
+    codes = load_regions().column("region_code").to_pylist()
+    volume = settings()["volume"]
+    previous = previous_volume(period, source)
+    pages_min = pages_max = posts_min = posts_max = None
+    if previous:
+        pages, posts = previous
+        pages_min, pages_max = pages * volume["pages_min_ratio"], pages * volume["pages_max_ratio"]
+        posts_min, posts_max = posts * volume["posts_min_ratio"], posts * volume["posts_max_ratio"]
+    return {
+        **models.sql_parameters(methodology, period),
+        "period_list": [str(period)],
+        "region_codes": codes,
+        "regions_count": len(codes),
+        "platforms": list(methodology.platforms),
+        "platforms_count": len(methodology.platforms),
+        "indicator_ids": [i.id for i in methodology.indicators],
+        "indicator_rows": len(codes) * len(methodology.indicators),
+        "pages_min": pages_min if pages_min is not None else 0,
+        "pages_max": pages_max,
+        "posts_min": posts_min if posts_min is not None else 0,
+        "posts_max": posts_max,
+    }
+
+
+def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]):
+    """The check frame as pandas (through Arrow: strings stay Arrow-backed, nearly no copy)."""
+    return con.sql(sql, params=models.bind(sql, params)).to_arrow_table().to_pandas()
+
+
+def _describe(result, rows: int) -> str:
+    config = result.expectation_config
+    kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
+    text = f"{config.type}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})"
+    raised = _raised(result)
+    if raised:
+        return f"{text} raised an exception (counted as failed): {raised}"
+    details = result.result or {}
+    if details.get("unexpected_count") is not None:
+        text += f": {details['unexpected_count']:,} unexpected of {rows:,} rows"
+        examples = details.get("partial_unexpected_index_list") or details.get("partial_unexpected_list") or []
+        if examples:
+            text += "; e.g. " + "; ".join(_example(e) for e in examples[:EXAMPLES])
+    elif "observed_value" in details:
+        text += f": observed {details['observed_value']!r}"
+    notes = config.meta.get("notes") if config.meta else None
+    return text + (f" ({notes})" if notes else "")
+
+
+def _raised(result) -> str | None:
+    """The message of an exception the expectation raised, if it raised one."""
+    info = result.exception_info or {}
+    entries = [info] if "raised_exception" in info else [i for i in info.values() if isinstance(i, dict)]
+    for entry in entries:
+        if entry.get("raised_exception"):
+            return str(entry.get("exception_message") or "unknown error")
+    return None
+
+
+def _example(example) -> str:
+    if isinstance(example, dict):
+        return ", ".join(f"{k}={_plain(v)}" for k, v in example.items())
+    return str(_plain(example))
+
+
+def _plain(value):
+    return value.item() if hasattr(value, "item") else value
+
+
+class _Runner:
+    """One GX context per stage: suites, results and the stage's Data Docs site."""
+
+    def __init__(self, docs_dir: Path):
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # never call home
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.execution_engine import pandas_execution_engine
+
+        # GX fingerprints every frame by hashing all its rows, which took a third of the
+        # validation time at national scale. The evidence identifies the data by the run's
+        # lake folder instead, so frames are never hashed.
+        pandas_execution_engine.HASH_THRESHOLD = 0
+
+        self.gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.context.add_data_docs_site(
+            site_name="evidence",
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+        self.suites = {}
+
+    def run(self, suite_json: dict, name: str, frame, params: dict):
+        if suite_json["name"] not in self.suites:
+            self.suites[suite_json["name"]] = self.context.suites.add(self.gx.ExpectationSuite(**suite_json))
+        suite = self.suites[suite_json["name"]]
+        # A data source per frame: deleting it afterwards lets go of the frame, which GX's
+        # execution engine and the result's metadata would otherwise keep alive.
+        source = self.context.data_sources.add_pandas(name)
+        batch = source.add_dataframe_asset("frame").add_batch_definition_whole_dataframe("frame")
+        definition = self.context.validation_definitions.add(
+            self.gx.ValidationDefinition(name=name, data=batch, suite=suite)
+        )
+        ids = [c for c in suite_json.get("meta", {}).get("id_columns", []) if c in frame.columns]
+        result_format = {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
+        if ids:
+            result_format["unexpected_index_column_names"] = ids
+        try:
+            result = definition.run(
+                batch_parameters={"dataframe": frame}, expectation_parameters=params, result_format=result_format
+            )
+        finally:
+            self.context.data_sources.delete(name)
+        result.meta.pop("batch_spec", None)
+        result.meta.pop("batch_parameters", None)
+        return result
+
+    def build_docs(self) -> None:
+        self.context.build_data_docs(site_names=["evidence"])
+
+
+def _stage_layers(stage: str) -> list[str]:
+    """The model layers a stage's check frames may read."""
+    if stage == "raw":
+        return []
+    order = list(models.LAYERS)
+    return order[: order.index(stage) + 1]
+
+
+def validate_stage(lake: RunLake, stage: str, methodology, period: Period, source: str) -> list[SuiteOutcome]:
+    """Run every suite of ``stage`` on the run in ``lake``; raise ValidationFailed on any failure."""
+    if stage not in STAGES:
+        raise ValueError(f"unknown validation stage {stage!r}")
+    evidence = lake.layer("evidence") / "validation" / stage
+    evidence.mkdir(parents=True, exist_ok=True)
+    params = suite_parameters(methodology, period, source)
+    runner = _Runner(lake.layer("evidence") / "data_docs" / stage)
+    outcomes: list[SuiteOutcome] = []
+    with models.connect() as con:
+        models.attach_raw(con, lake)
+        models.attach_layers(con, lake, _stage_layers(stage))
+        models.install_methodology(con, methodology)
+        con.execute("create table contract_columns (table_name varchar, column_name varchar, data_type varchar)")
+        con.executemany("insert into contract_columns values (?, ?, ?)", duckdb_columns())
+        for suite_path in sorted((EXPECTATIONS_DIR / stage).glob("*.json")):
+            suite_json = json.loads(suite_path.read_text(encoding="utf-8"))
+            sql = _projected((CHECKS_DIR / stage / f"{suite_path.stem}.sql").read_text(encoding="utf-8"), suite_json)
+            for chunk, chunk_sql in _chunks(con, sql, suite_json, params):
+                outcomes.append(_validate_one(runner, con, suite_json, chunk_sql, chunk, params, evidence))
+    runner.build_docs()
+    _write_summary(evidence.with_suffix(".json"), stage, outcomes)
+    failed = [o for o in outcomes if not o.success]
+    if failed:
+        lines = [f"validation stage {stage} failed: {len(failed)} of {len(outcomes)} suites"]
+        for outcome in failed:
+            lines += [f"  suite {outcome.label}:"] + [f"    - {f}" for f in outcome.failures]
+        lines.append(f"  evidence: {evidence}")
+        raise ValidationFailed("\n".join(lines))
+    return outcomes
+
+
+def _projected(sql: str, suite_json: dict) -> str:
+    """Select only the columns the suite looks at: frames stay small."""
+    columns: list[str] = list(suite_json.get("meta", {}).get("id_columns", []))
+    for expectation in suite_json["expectations"]:
+        kwargs = expectation["kwargs"]
+        if expectation["type"] == "expect_table_columns_to_match_set":
+            return sql  # the suite looks at every column
+        for key in ("column", "column_A", "column_B"):
+            if key in kwargs:
+                columns.append(kwargs[key])
+        columns += kwargs.get("column_list", [])
+    if not columns:
+        return sql
+    listed = ", ".join(f'"{c}"' for c in dict.fromkeys(columns))
+    return f"select {listed} from (\n{sql}\n)"
+
+
+def _chunks(con, sql: str, suite_json: dict, params: dict):
+    """(label, sql) pairs: the whole frame, or parts of at most meta.chunk.rows rows.
+
+    Rows are split by a hash of meta.chunk.by, so every group of that key (e.g. all posts of
+    a page) lands in one part and per-key checks such as uniqueness stay complete.
+    """
+    chunk = suite_json.get("meta", {}).get("chunk")
+    if not chunk:
+        return [(None, sql)]
+    try:
+        rows = models.execute(con, f"select count(*) from ({sql})", params).fetchall()[0][0]
+    except duckdb.Error:
+        return [(None, sql)]  # the frame itself fails; _validate_one reports it
+    parts = max(1, -(-rows // int(chunk["rows"])))
+    if parts == 1:
+        return [(None, sql)]
+    key = chunk["by"]
+    return [(f"{i + 1} of {parts}", f'select * from ({sql}) where hash("{key}") % {parts} = {i}') for i in range(parts)]
+
+
+def _validate_one(runner, con, suite_json, sql, chunk, params, evidence) -> SuiteOutcome:
+    name = suite_json["name"] + (f".part{chunk.split()[0]}" if chunk else "")
+    started = time.perf_counter()
+    try:
+        frame = _frame(con, sql, params)
+    except duckdb.Error as error:
+        return SuiteOutcome(
+            suite_json["name"], chunk, False, 0, 0, 0, "", [f"the check frame could not be built: {error}"]
+        )
+    result = runner.run(suite_json, name, frame, params)
+    rows = len(frame)
+    del frame
+    if rows >= LARGE_FRAME_ROWS:
+        gc.collect()  # GX's objects hold the frame in reference cycles: free it before the next one
+    path = evidence / f"{name}.json"
+    path.write_text(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    failures = [
+        _describe(r, rows) for r in result.results if not r.success or (r.exception_info or {}).get("raised_exception")
+    ]
+    stats = result.statistics
+    outcome = SuiteOutcome(
+        suite_json["name"],
+        chunk,
+        result.success and not failures,
+        int(stats["evaluated_expectations"]),
+        int(stats["successful_expectations"]),
+        rows,
+        str(path),
+        failures,
+    )
+    log.info(
+        "suite %s: %s (%d/%d expectations, %d rows, %.1f s)",
+        outcome.label,
+        "passed" if outcome.success else "FAILED",
+        outcome.successful,
+        outcome.evaluated,
+        rows,
+        time.perf_counter() - started,
+    )
+    return outcome
+
+
+def _write_summary(path: Path, stage: str, outcomes: list[SuiteOutcome]) -> None:
+    record = {"stage": stage, "success": all(o.success for o in outcomes), "suites": [asdict(o) for o in outcomes]}
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def stage_summary(lake: RunLake, stage: str) -> dict | None:
+    path = lake.layer("evidence") / "validation" / f"{stage}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None

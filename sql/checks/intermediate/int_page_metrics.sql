@@ -1,0 +1,2 @@
+-- check frame intermediate.int_page_metrics
+select * from int_page_metrics

@@ -1,0 +1,2 @@
+-- check frame marts.indicators
+select * from indicators

@@ -1,0 +1,2 @@
+-- check frame marts.ranking
+select * from ranking

@@ -1,0 +1,2 @@
+-- check frame raw.organizations: the organisations table as delivered.
+select * from raw_organizations

@@ -1,0 +1,2 @@
+-- check frame raw.regions: the regions table as delivered.
+select * from raw_regions

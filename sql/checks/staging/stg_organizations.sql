@@ -1,0 +1,2 @@
+-- check frame staging.stg_organizations
+select * from stg_organizations

@@ -1,0 +1,2 @@
+-- check frame staging.stg_pages
+select * from stg_pages

@@ -1,0 +1,2 @@
+-- check frame staging.stg_regions
+select * from stg_regions
