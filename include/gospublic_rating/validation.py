@@ -123,7 +123,8 @@ def _describe(result, rows: int) -> str:
     details = result.result or {}
     if details.get("unexpected_count") is not None:
         text += f": {details['unexpected_count']:,} unexpected of {rows:,} rows"
-        examples = details.get("partial_unexpected_index_list") or details.get("partial_unexpected_list") or []
+        indexed = details.get("partial_unexpected_index_list") or []
+        examples = indexed if indexed and isinstance(indexed[0], dict) else details.get("partial_unexpected_list") or []
         if examples:
             text += "; e.g. " + "; ".join(_example(e) for e in examples[:EXAMPLES])
     elif "observed_value" in details:
@@ -227,8 +228,14 @@ def validate_stage(lake: RunLake, stage: str, methodology, period: Period, sourc
     runner = _Runner(lake.layer("evidence") / "data_docs" / stage)
     outcomes: list[SuiteOutcome] = []
     with models.connect() as con:
-        models.attach_raw(con, lake)
-        models.attach_layers(con, lake, _stage_layers(stage))
+        try:
+            models.attach_raw(con, lake)
+            models.attach_layers(con, lake, _stage_layers(stage))
+        except duckdb.Error as error:
+            _write_summary(evidence.with_suffix(".json"), stage, [])
+            raise ValidationFailed(
+                f"validation stage {stage} failed: the run's tables cannot be read: {error}"
+            ) from None
         models.install_methodology(con, methodology)
         con.execute("create table contract_columns (table_name varchar, column_name varchar, data_type varchar)")
         con.executemany("insert into contract_columns values (?, ?, ?)", duckdb_columns())

@@ -14,7 +14,6 @@ from gospublic_rating.pipeline import PublicationRefused
 from gospublic_rating.warehouse import PublicationError
 
 
-
 @pytest.fixture
 def built_run(run_month):
     """A run validated and ready to publish."""
