@@ -15,7 +15,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-
 from gospublic_rating.lake import warehouse_path, write_parquet
 from gospublic_rating.period import Period
 from gospublic_rating.validation import ValidationFailed
