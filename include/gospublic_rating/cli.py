@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -95,9 +96,16 @@ def _is_progress(line: str) -> bool:
 
 
 def _errors(log_path: Path) -> list[str]:
+    """Why the run failed: the project's exception with its message, else the log's error lines."""
     lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
-    keep = [line.strip() for line in lines if "Error" in line or "error" in line or "refused" in line]
-    return keep[-8:]
+    starts = [i for i, line in enumerate(lines) if re.match(r"^[\w.]+(Error|Failed|Refused|Exception): ", line)]
+    if starts:
+        first = starts[-1]
+        last = first + 1
+        while last < len(lines) and lines[last].startswith(" "):
+            last += 1
+        return lines[first:last]
+    return [line.strip() for line in lines if "error" in line.lower()][-8:]
 
 
 def cmd_report(args: argparse.Namespace) -> int:

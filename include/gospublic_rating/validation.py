@@ -31,6 +31,7 @@ from .errors import NotRetryable
 from .lake import PROJECT_ROOT, RunLake, warehouse_path
 from .period import Period
 from .reference import load_regions
+from .warehouse import check_schema
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ def previous_volume(period: Period, source: str) -> tuple[int, int] | None:
     if not warehouse.exists():
         return None
     with models.connect(warehouse, read_only=True) as con:
+        check_schema(con, warehouse)
         try:
             row = con.execute(
                 "select pages_count, posts_count from snapshot.runs where period = ? and source = ? "

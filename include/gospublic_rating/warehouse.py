@@ -118,6 +118,37 @@ class Snapshot:
     already_published: bool = False
 
 
+class WarehouseSchemaError(NotRetryable, RuntimeError):
+    """The warehouse file was made by another version of the code."""
+
+
+def _schema_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
+    rows = con.execute(
+        "select table_name, column_name, data_type from information_schema.columns "
+        "where table_schema = 'snapshot' order by table_name, ordinal_position"
+    ).fetchall()
+    tables: dict[str, list[tuple[str, str]]] = {}
+    for table, column, data_type in rows:
+        tables.setdefault(table, []).append((column, data_type))
+    return tables
+
+
+def check_schema(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    """Fail clearly when the existing snapshot tables differ from what this code writes."""
+    expected_con = duckdb.connect()
+    expected_con.execute(SCHEMA_SQL)
+    expected = _schema_columns(expected_con)
+    expected_con.close()
+    actual = _schema_columns(con)
+    differing = sorted(t for t in expected if t in actual and actual[t] != expected[t])
+    if differing:
+        raise WarehouseSchemaError(
+            f"{warehouse}: snapshot table(s) {', '.join(differing)} have another layout than this version writes; "
+            "published snapshots are never altered: migrate them deliberately or publish to a new warehouse "
+            "(GOSPUBLIC_DATA_DIR)"
+        )
+
+
 class PublicationError(NotRetryable, RuntimeError):
     """The snapshot could not be published; nothing was written."""
 
@@ -157,6 +188,7 @@ def publish(
     published_at = now or datetime.now(UTC)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with connect(warehouse) as con:
+        check_schema(con, warehouse)
         con.execute(SCHEMA_SQL)
         found = con.execute(
             "select snapshot_id, period, source from snapshot.runs where dag_run_id = ?", [dag_run_id]

@@ -104,3 +104,20 @@ def test_a_run_that_fails_publishes_nothing(isolated_data_dir, tmp_path):
     assert result.returncode == 1
     assert "nothing was published" in result.stderr
     assert not (isolated_data_dir / "warehouse.duckdb").exists()
+
+
+def test_bad_input_stops_the_dag_at_raw_validation(isolated_data_dir, tmp_path):
+    """Through Airflow: duplicate posts in the input folder stop the run; nothing is published."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "contract-files"
+    assert _cli("generate-demo", "--out", str(folder), "--period", PERIOD, "--scale", "500").returncode == 0
+    posts = pq.read_table(folder / "posts.parquet")
+    pq.write_table(pa.concat_tables([posts, posts.slice(0, 3)]), folder / "posts.parquet")
+
+    result = _cli("run-dag", "--period", PERIOD, "--source", "files", "--input-dir", str(folder))
+    assert result.returncode == 1
+    assert "nothing was published" in result.stderr
+    assert "suite raw.posts" in result.stderr and "expect_compound_columns_to_be_unique" in result.stderr
+    assert not (isolated_data_dir / "warehouse.duckdb").exists()

@@ -93,3 +93,13 @@ def test_low_page_stats_coverage_refuses_publication(built_run):
     assert not warehouse_path().exists() or _count("runs") == 0
     evidence = (spec.lake.layer("evidence") / "publication.json").read_text(encoding="utf-8")
     assert '"published": false' in evidence
+
+
+def test_a_warehouse_of_another_layout_is_a_clear_error(built_run):
+    from gospublic_rating.warehouse import WarehouseSchemaError
+
+    warehouse_path().parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(warehouse_path())) as con:
+        con.execute("create schema snapshot; create table snapshot.runs (snapshot_id varchar, period varchar)")
+    with pytest.raises(WarehouseSchemaError, match="snapshot table.s. runs have another layout"):
+        pipeline.publish_snapshot(built_run("run-a"))
