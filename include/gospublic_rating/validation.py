@@ -100,7 +100,6 @@ def suite_parameters(methodology, period: Period, source: str) -> dict[str, obje
         "region_codes": codes,
         "regions_count": len(codes),
         "platforms": list(methodology.platforms),
-        "platforms_count": len(methodology.platforms),
         "indicator_ids": [i.id for i in methodology.indicators],
         "indicator_rows": len(codes) * len(methodology.indicators),
         "pages_min": pages_min if pages_min is not None else 0,
@@ -155,13 +154,20 @@ def _plain(value):
     return value.item() if hasattr(value, "item") else value
 
 
+def start_gx():
+    """Import Great Expectations, quietly and without calling home; return the module."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    return gx
+
+
 class _Runner:
     """One GX context per stage: suites, results and the stage's Data Docs site."""
 
     def __init__(self, docs_dir: Path):
-        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # never call home
-        logging.getLogger("great_expectations").setLevel(logging.WARNING)
-        import great_expectations as gx
+        gx = start_gx()
         from great_expectations.data_context.types.base import ProgressBarsConfig
         from great_expectations.execution_engine import pandas_execution_engine
 
