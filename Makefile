@@ -1,7 +1,8 @@
 # gospublic-rating: every target sets up what it needs (virtual environment from the pins,
 # Airflow home inside the project, Airflow metadata database) before it runs.
 #
-#   make run    [PERIOD=YYYY-MM] [SOURCE=demo|files] [INPUT_DIR=folder] [SCALE=orgs] [SEED=n]
+#   make run    [PERIOD=YYYY-MM] [SOURCE=demo|files|live] [INPUT_DIR=folder] [REGISTRY_DIR=folder]
+#               [SCALE=orgs] [SEED=n]
 #   make test   the whole test suite (what CI runs)
 #   make bench  the benchmark figures (national scale)
 #   make lint   ruff
@@ -17,6 +18,7 @@ STAMP := $(VENV)/.installed
 SOURCE ?= demo
 PERIOD ?=
 INPUT_DIR ?=
+REGISTRY_DIR ?=
 SCALE ?=
 SEED ?=
 
@@ -33,6 +35,9 @@ export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN ?= postgresql+psycopg2://$(PGUSER)@$(
 export AIRFLOW__LOGGING__LOGGING_LEVEL ?= INFO
 export PYTHONPATH := $(CURDIR)/include
 export NO_COLOR := 1
+
+RUN_ARGS = --source "$(SOURCE)" --period "$(PERIOD)" --input-dir "$(INPUT_DIR)" \
+	--registry-dir "$(REGISTRY_DIR)" --scale "$(SCALE)" --seed "$(SEED)"
 
 .PHONY: help setup airflow-db run test test-fast bench lint clean
 
@@ -51,10 +56,13 @@ airflow-db: $(STAMP)
 	@PGHOST=$(PGHOST) PGPORT=$(PGPORT) PGUSER=$(PGUSER) $(BIN)/python -m gospublic_rating ensure-database $(AIRFLOW_DB)
 	@$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 \
 	  || { cat $(AIRFLOW_HOME)/db-migrate.log; exit 1; }
+	@for pool in vk_api ok_api tgstat_api; do \
+	  $(BIN)/airflow pools set $$pool 1 "one API account: batches call it one at a time" >> $(AIRFLOW_HOME)/db-migrate.log 2>&1; \
+	done
 
 run: airflow-db
-	@$(BIN)/python -m gospublic_rating preflight --source "$(SOURCE)" --period "$(PERIOD)" --input-dir "$(INPUT_DIR)" --scale "$(SCALE)"
-	$(BIN)/python -m gospublic_rating run-dag --source "$(SOURCE)" --period "$(PERIOD)" --input-dir "$(INPUT_DIR)" --scale "$(SCALE)" --seed "$(SEED)"
+	@$(BIN)/python -m gospublic_rating preflight $(RUN_ARGS)
+	$(BIN)/python -m gospublic_rating run-dag $(RUN_ARGS)
 
 test: airflow-db
 	$(BIN)/pytest

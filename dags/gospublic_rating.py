@@ -17,8 +17,10 @@ stays in the run's lake folder, and the snapshot records which suites it passed.
 (Moscow time) before the run's date. A scheduled run on the 2nd of a month rates the
 month before.
 
-**Sources:** `demo` (deterministic generated data, the default: no tokens needed) or
-`files` (`input_dir` holding the five contract tables as Parquet).
+**Sources:** `demo` (deterministic generated data, the default: no tokens needed),
+`files` (`input_dir` holding the five contract tables as Parquet) or `live` (the registry
+files in `registry_dir`, then the VK, OK and TGStat APIs through the connections `vk_api`,
+`ok_api`, `tgstat_api`, in batches mapped over pages, one pool per API account).
 
 All logic lives in `include/gospublic_rating`; this file only wires it.
 """
@@ -41,6 +43,9 @@ FAIL_FAST = ExceptionRetryPolicy(
         )
     ]
 )
+# One pool per API account caps how many batches call it at once; the client itself paces
+# requests to the account's rate. (`make setup` creates the pools with one slot each.)
+PLATFORM_POOLS = {"vk": "vk_api", "ok": "ok_api", "telegram": "tgstat_api"}
 RANKING_ASSET = Asset(name="gospublic_ranking_snapshot", uri="gospublic-rating://warehouse/snapshot/ranking")
 
 
@@ -65,9 +70,12 @@ RANKING_ASSET = Asset(name="gospublic_ranking_snapshot", uri="gospublic-rating:/
             pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
             description="Month to rate, YYYY-MM. Empty: the last complete month before the run date.",
         ),
-        "source": Param("demo", enum=["demo", "files"], description="Where the inputs come from."),
+        "source": Param("demo", enum=["demo", "files", "live"], description="Where the inputs come from."),
         "input_dir": Param(
             None, type=["null", "string"], description="For source=files: folder of the five contract Parquet files."
+        ),
+        "registry_dir": Param(
+            None, type=["null", "string"], description="For source=live: folder of the regions' registry files."
         ),
         "scale": Param(
             None, type=["null", "integer"], minimum=1, description="For source=demo: number of organisations."
@@ -88,14 +96,9 @@ def gospublic_rating():
             scale=params["scale"],
             seed=params["seed"],
             input_dir=params["input_dir"],
+            registry_dir=params["registry_dir"],
         )
         return spec.to_dict()
-
-    @task
-    def list_platforms(spec: dict) -> list[str]:
-        from gospublic_rating.pipeline import RunSpec
-
-        return list(RunSpec.from_dict(spec).methodology.platforms)
 
     @task
     def extract_registry(spec: dict) -> dict:
@@ -103,11 +106,23 @@ def gospublic_rating():
 
         return extract_registry(RunSpec.from_dict(spec))
 
-    @task(map_index_template="{{ task.op_kwargs['platform'] }}")
-    def extract_platform(spec: dict, platform: str) -> dict:
-        from gospublic_rating.pipeline import RunSpec, extract_platform
+    @task
+    def plan_batches(spec: dict, platform: str) -> list[int]:
+        from gospublic_rating.pipeline import RunSpec, plan_batches
 
-        return extract_platform(RunSpec.from_dict(spec), platform)
+        return plan_batches(RunSpec.from_dict(spec), platform)
+
+    @task(map_index_template="batch {{ task.op_kwargs['batch'] }}")
+    def extract_batch(spec: dict, platform: str, batch: int) -> dict:
+        from gospublic_rating.pipeline import RunSpec, extract_batch
+
+        return extract_batch(RunSpec.from_dict(spec), platform, batch)
+
+    @task
+    def finish_platform(spec: dict, platform: str) -> dict:
+        from gospublic_rating.pipeline import RunSpec, finish_platform
+
+        return finish_platform(RunSpec.from_dict(spec), platform)
 
     @task
     def build_layer(spec: dict, layer: str) -> dict:
@@ -139,8 +154,19 @@ def gospublic_rating():
 
     spec = resolve_run()
     registry = extract_registry(spec)
-    platforms = extract_platform.partial(spec=spec).expand(platform=list_platforms(spec))
-    steps = [registry, platforms, validate.override(task_id="validate_raw")(spec, "raw")]
+    platforms = []
+    for platform, pool in PLATFORM_POOLS.items():
+        batches = plan_batches.override(task_id=f"plan_{platform}")(spec, platform)
+        registry >> batches
+        extracted = (
+            extract_batch.override(task_id=f"extract_{platform}", pool=pool)
+            .partial(spec=spec, platform=platform)
+            .expand(batch=batches)
+        )
+        finished = finish_platform.override(task_id=f"finish_{platform}")(spec, platform)
+        extracted >> finished
+        platforms.append(finished)
+    steps = [platforms, validate.override(task_id="validate_raw")(spec, "raw")]
     for layer in ("staging", "intermediate", "marts"):
         steps.append(build_layer.override(task_id=f"build_{layer}")(spec, layer))
         steps.append(validate.override(task_id=f"validate_{layer}")(spec, layer))

@@ -30,7 +30,9 @@ def _run_month(run_id: str, *, period: str = "2026-10", scale: int = 400, seed: 
     spec = RunSpec.resolve(period=period, run_after=NOW, dag_run_id=run_id, source="demo", scale=scale, seed=seed)
     pipeline.extract_registry(spec)
     for platform in spec.methodology.platforms:
-        pipeline.extract_platform(spec, platform)
+        for batch in pipeline.plan_batches(spec, platform):
+            pipeline.extract_batch(spec, platform, batch)
+        pipeline.finish_platform(spec, platform)
     for stage in ("raw", "staging", "intermediate", "marts"):
         if stage != "raw":
             pipeline.build_layer(spec, stage)

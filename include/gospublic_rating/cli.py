@@ -28,7 +28,7 @@ def _fail(message: str, code: int = 2) -> int:
 
 def cmd_preflight(args: argparse.Namespace) -> int:
     """Check the run's settings before Airflow starts, so mistakes surface in one line."""
-    from .errors import NotRetryable
+    from .errors import NotRetryable, SettingsError
     from .period import Period
     from .sources import make_source
     from .sources.files import check_input
@@ -37,9 +37,13 @@ def cmd_preflight(args: argparse.Namespace) -> int:
         now = datetime.now(UTC)
         period = Period.parse(args.period) if args.period else Period.last_complete_before(now)
         period.require_complete(now)
-        make_source(args.source, scale=args.scale, input_dir=args.input_dir or None)
+        make_source(
+            args.source, scale=args.scale, input_dir=args.input_dir or None, registry_dir=args.registry_dir or None
+        )
         if args.source == "files":
             check_input(Path(args.input_dir))
+        if args.source == "live" and not Path(args.registry_dir).is_dir():
+            raise SettingsError(f"{args.registry_dir}: registry folder does not exist")
     except NotRetryable as error:
         return _fail(str(error))
     print(f"rating period {period}, source {args.source}" + (f" ({args.input_dir})" if args.input_dir else ""))
@@ -54,6 +58,7 @@ def cmd_run_dag(args: argparse.Namespace) -> int:
         "period": args.period or None,
         "source": args.source,
         "input_dir": str(Path(args.input_dir).resolve()) if args.input_dir else None,
+        "registry_dir": str(Path(args.registry_dir).resolve()) if args.registry_dir else None,
         "scale": args.scale,
         "seed": args.seed,
     }
@@ -176,8 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     def run_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--period", default="", help="month to rate, YYYY-MM (default: the last complete month)")
-        p.add_argument("--source", default="demo", choices=["demo", "files"], help="input source (default demo)")
+        p.add_argument(
+            "--source", default="demo", choices=["demo", "files", "live"], help="input source (default demo)"
+        )
         p.add_argument("--input-dir", default="", help="for --source files: folder of the five contract Parquet files")
+        p.add_argument("--registry-dir", default="", help="for --source live: folder of the regions' registry files")
         p.add_argument("--scale", type=_optional_int, default=None, help="for demo: organisations (default 150000)")
         p.add_argument("--seed", type=_optional_int, default=None, help="for demo: random seed")
 

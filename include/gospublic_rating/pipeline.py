@@ -38,6 +38,7 @@ class RunSpec:
     scale: int | None = None
     seed: int | None = None
     input_dir: str | None = None
+    registry_dir: str | None = None
     methodology_version: str = DEFAULT_VERSION
     data_dir: str | None = None
 
@@ -52,11 +53,13 @@ class RunSpec:
         scale: int | None = None,
         seed: int | None = None,
         input_dir: str | None = None,
+        registry_dir: str | None = None,
     ) -> RunSpec:
         """Fix what a run rates: the named period, else the last complete month before ``run_after``."""
         chosen = Period.parse(period) if period else Period.last_complete_before(run_after)
         chosen.require_complete(run_after)
-        make_source(source, scale=scale, seed=seed, input_dir=input_dir)  # fails early on bad settings
+        # fails early on bad settings
+        make_source(source, scale=scale, seed=seed, input_dir=input_dir, registry_dir=registry_dir)
         return cls(
             period=str(chosen),
             dag_run_id=dag_run_id,
@@ -64,6 +67,7 @@ class RunSpec:
             scale=scale,
             seed=seed,
             input_dir=str(Path(input_dir).resolve()) if input_dir else None,
+            registry_dir=str(Path(registry_dir).resolve()) if registry_dir else None,
             data_dir=str(data_dir()),
         )
 
@@ -83,7 +87,9 @@ class RunSpec:
         return load_methodology(self.methodology_version)
 
     def source_impl(self):
-        return make_source(self.source, scale=self.scale, seed=self.seed, input_dir=self.input_dir)
+        return make_source(
+            self.source, scale=self.scale, seed=self.seed, input_dir=self.input_dir, registry_dir=self.registry_dir
+        )
 
 
 def extract_registry(spec: RunSpec) -> dict[str, int]:
@@ -93,10 +99,20 @@ def extract_registry(spec: RunSpec) -> dict[str, int]:
     return counts
 
 
-def extract_platform(spec: RunSpec, platform: str) -> dict[str, int]:
+def plan_batches(spec: RunSpec, platform: str) -> list[int]:
+    return spec.source_impl().plan_batches(spec.lake, platform)
+
+
+def extract_batch(spec: RunSpec, platform: str, batch: int) -> dict[str, int]:
     started = time.perf_counter()
-    counts = spec.source_impl().extract_platform(spec.lake, Period.parse(spec.period), platform)
-    log.info("%s from %s: %s rows in %.1f s", platform, spec.source, counts, time.perf_counter() - started)
+    counts = spec.source_impl().extract_batch(spec.lake, Period.parse(spec.period), platform, batch)
+    log.info("%s batch %d from %s: %s in %.1f s", platform, batch, spec.source, counts, time.perf_counter() - started)
+    return counts
+
+
+def finish_platform(spec: RunSpec, platform: str) -> dict[str, int]:
+    counts = spec.source_impl().finish_platform(spec.lake, Period.parse(spec.period), platform)
+    log.info("%s from %s: %s rows", platform, spec.source, counts)
     return counts
 
 

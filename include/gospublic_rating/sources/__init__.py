@@ -1,8 +1,10 @@
 """Sources fill a run's raw layer with the contract tables.
 
-A source has two steps, so that platforms can be extracted in parallel tasks:
-``extract_registry`` writes raw/regions, raw/organizations and raw/pages;
-``extract_platform`` writes raw/page_stats/<platform> and raw/posts/<platform>.
+``extract_registry`` writes raw/regions, raw/organizations and raw/pages. Each platform is
+then extracted in batches, so that batches can run as parallel (mapped) tasks and a
+retried task resumes where it stopped: ``plan_batches`` numbers the batches,
+``extract_batch`` does one, ``finish_platform`` writes raw/page_stats/<platform> and
+raw/posts/<platform>. Sources without real batches (demo, files) do a platform in batch 0.
 """
 
 from __future__ import annotations
@@ -20,14 +22,41 @@ class Source(Protocol):
 
     def extract_registry(self, lake: RunLake, period: Period) -> dict[str, int]: ...
 
-    def extract_platform(self, lake: RunLake, period: Period, platform: str) -> dict[str, int]: ...
+    def plan_batches(self, lake: RunLake, platform: str) -> list[int]: ...
+
+    def extract_batch(self, lake: RunLake, period: Period, platform: str, batch: int) -> dict[str, int]: ...
+
+    def finish_platform(self, lake: RunLake, period: Period, platform: str) -> dict[str, int]: ...
 
 
-SOURCE_NAMES = ("demo", "files")
+class WholePlatform:
+    """For sources that deliver a platform at once: one batch, written straight to raw/."""
+
+    def extract_platform(self, lake: RunLake, period: Period, platform: str) -> dict[str, int]:
+        raise NotImplementedError
+
+    def plan_batches(self, lake: RunLake, platform: str) -> list[int]:
+        return [0]
+
+    def extract_batch(self, lake: RunLake, period: Period, platform: str, batch: int) -> dict[str, int]:
+        return self.extract_platform(lake, period, platform)
+
+    def finish_platform(self, lake: RunLake, period: Period, platform: str) -> dict[str, int]:
+        import pyarrow.parquet as pq
+
+        return {t: pq.read_metadata(lake.raw_table(t, platform)).num_rows for t in ("page_stats", "posts")}
+
+
+SOURCE_NAMES = ("demo", "files", "live")
 
 
 def make_source(
-    name: str, *, scale: int | None = None, seed: int | None = None, input_dir: str | None = None
+    name: str,
+    *,
+    scale: int | None = None,
+    seed: int | None = None,
+    input_dir: str | None = None,
+    registry_dir: str | None = None,
 ) -> Source:
     """The source called ``name`` ('demo' or 'files') with its settings."""
     if name == "demo":
@@ -40,4 +69,10 @@ def make_source(
         if not input_dir:
             raise SettingsError("source 'files' needs an input folder (INPUT_DIR=...)")
         return FilesSource(Path(input_dir))
+    if name == "live":
+        from .live import LiveSource
+
+        if not registry_dir:
+            raise SettingsError("source 'live' needs a registry folder (REGISTRY_DIR=...)")
+        return LiveSource(Path(registry_dir))
     raise SettingsError(f"unknown source {name!r}: choose one of {', '.join(SOURCE_NAMES)}")

@@ -23,6 +23,7 @@ from ..errors import SettingsError
 from ..lake import RunLake, write_parquet
 from ..period import Period
 from ..reference import load_regions
+from . import WholePlatform
 
 NATIONAL_SCALE = 150_000
 DEFAULT_SEED = 20221201
@@ -208,7 +209,7 @@ def generate_platform(
     return {"page_stats": page_stats, "posts": posts}
 
 
-class DemoSource:
+class DemoSource(WholePlatform):
     """The embedded default source: generated data, no tokens, no network."""
 
     name = "demo"

@@ -20,6 +20,7 @@ from ..contract import ORG_KINDS, PAGE_STATUSES, SCHEMAS, TABLES, ContractError,
 from ..lake import RunLake, write_parquet
 from ..methodology import load as load_methodology
 from ..period import Period
+from . import WholePlatform
 
 
 def _path(input_dir: Path, table: str) -> Path:
@@ -74,7 +75,7 @@ def require_values(table: pa.Table, field: str, allowed: tuple[str, ...], origin
         raise ContractError(f"{origin}, row {row + 1}, field {field}: {value!r} is not one of {', '.join(allowed)}")
 
 
-class FilesSource:
+class FilesSource(WholePlatform):
     name = "files"
 
     def __init__(self, input_dir: Path):

@@ -1,0 +1,198 @@
+"""Paced, retried JSON calls to a platform API.
+
+* The account (base URL, token, extra secrets) comes from an Airflow connection; its
+  ``repr`` and every error message leave the secrets out.
+* :class:`Pacer` keeps requests at or below a configured rate (per token).
+* :meth:`JsonApi.call` retries throttling, 5xx answers, timeouts, connection resets and
+  malformed JSON with exponential backoff and full jitter; an authentication error fails
+  at once (:class:`AuthError` is not retryable).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from ..errors import NotRetryable
+
+log = logging.getLogger(__name__)
+SECRET_KEYS = {"access_token", "token", "session_secret_key", "application_secret_key", "sig", "secret"}
+
+
+class ApiError(Exception):
+    """A platform API call failed."""
+
+
+class AuthError(ApiError, NotRetryable):
+    """The token or signature was refused: retrying cannot help."""
+
+
+class ThrottledError(ApiError):
+    """The platform asked us to slow down."""
+
+
+class TransientError(ApiError):
+    """A failure worth retrying: 5xx, timeout, reset connection, malformed JSON."""
+
+
+class QuotaError(ApiError, NotRetryable):
+    """The account's quota is used up: retrying within the run cannot help."""
+
+
+@dataclass(frozen=True)
+class ApiAccount:
+    """Where and as whom to call an API. Secrets never appear in repr()."""
+
+    base_url: str
+    token: str = field(repr=False)
+    extra: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_connection(cls, conn_id: str, default_host: str) -> ApiAccount:
+        """The account of an Airflow connection: host → base URL, password → token, extra → extra.
+
+        Looked up through Airflow when it is importable (connections, secrets backends),
+        else from the AIRFLOW_CONN_<ID> variable (JSON form).
+        """
+        host, token, extra = _connection_fields(conn_id)
+        base = host or default_host
+        if "://" not in base:
+            base = "https://" + base
+        return cls(base.rstrip("/"), token or "", extra)
+
+
+def _connection_fields(conn_id: str) -> tuple[str | None, str | None, dict]:
+    try:
+        from airflow.sdk import Connection
+
+        conn = Connection.get(conn_id)
+        host = conn.host
+        if host and conn.schema and "://" not in host:
+            host = f"{conn.schema}://{host}"
+        if host and conn.port:
+            host = f"{host}:{conn.port}"
+        return host, conn.password, conn.extra_dejson or {}
+    except ImportError:
+        pass
+    except Exception as error:  # Airflow is there but has no such connection
+        raise AuthError(f"connection {conn_id!r} is not configured ({type(error).__name__})") from None
+    raw = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
+    if not raw:
+        raise AuthError(f"connection {conn_id!r} is not configured (AIRFLOW_CONN_{conn_id.upper()})")
+    data = json.loads(raw)
+    host = data.get("host")
+    if host and data.get("schema") and "://" not in host:
+        host = f"{data['schema']}://{host}"
+    if host and data.get("port"):
+        host = f"{host}:{data['port']}"
+    return host, data.get("password"), data.get("extra") or {}
+
+
+def redact(params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` without secrets: safe for logs, exceptions and the landing archive."""
+    return {k: ("***" if k in SECRET_KEYS else v) for k, v in params.items()}
+
+
+class Pacer:
+    """At most ``rate`` calls per second, spaced evenly; safe to share between threads."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic, sleep=time.sleep):
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.interval = 1.0 / rate
+        self._clock, self._sleep = clock, sleep
+        self._next = clock()
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            self._sleep(slot - now)
+
+
+class JsonApi:
+    """JSON over HTTP with pacing and retries; subclasses add auth and error mapping."""
+
+    platform = "api"
+
+    def __init__(
+        self,
+        account: ApiAccount,
+        *,
+        rate: float,
+        max_attempts: int = 6,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        timeout: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.account = account
+        self.pacer = Pacer(rate, sleep=sleep)
+        self.max_attempts = max_attempts
+        self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
+        self.timeout = timeout
+        self.sleep = sleep
+        self.session = requests.Session()
+        self.calls = 0  # HTTP requests sent, retries included
+
+    def authenticate(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The parameters as sent: add the token or signature. Override per platform."""
+        return params
+
+    def check(self, body: Any, method: str) -> Any:
+        """Raise ThrottledError / AuthError / QuotaError for error answers. Override per platform."""
+        return body
+
+    def backoff(self, attempt: int) -> float:
+        """Full jitter: a random wait up to base x 2^attempt, capped."""
+        return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
+
+    def call(self, method: str, params: dict[str, Any], *, path: str | None = None, http: str = "POST") -> Any:
+        url = f"{self.account.base_url}/{(path or method).lstrip('/')}"
+        where = f"{self.platform} {method}({json.dumps(redact(params), ensure_ascii=False)[:200]})"
+        last: Exception | None = None
+        for attempt in range(self.max_attempts):
+            self.pacer.wait()
+            self.calls += 1
+            try:
+                sent = self.authenticate(dict(params))
+                if http == "GET":
+                    response = self.session.get(url, params=sent, timeout=self.timeout)
+                else:
+                    response = self.session.post(url, data=sent, timeout=self.timeout)
+                if response.status_code == 429:
+                    raise ThrottledError(f"{where}: HTTP 429")
+                if response.status_code >= 500:
+                    raise TransientError(f"{where}: HTTP {response.status_code}")
+                if response.status_code in (401, 403):
+                    raise AuthError(f"{where}: HTTP {response.status_code}: token refused")
+                try:
+                    body = response.json()
+                except ValueError:
+                    raise TransientError(f"{where}: malformed JSON ({response.text[:80]!r})") from None
+                return self.check(body, method)
+            except (requests.Timeout, requests.ConnectionError) as error:
+                last = TransientError(f"{where}: {type(error).__name__}")
+            except (ThrottledError, TransientError) as error:
+                last = error
+            wait = self.backoff(attempt)
+            log.warning("%s; retry %d/%d in %.1f s", last, attempt + 1, self.max_attempts - 1, wait)
+            self.sleep(wait)
+        raise TransientError(f"{where}: gave up after {self.max_attempts} attempts: {last}")
+
+
+def host_of(url: str) -> str:
+    return urlsplit(url).netloc

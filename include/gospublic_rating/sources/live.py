@@ -1,0 +1,133 @@
+"""The live source: the registry folder delivered by the regions, then the platforms' APIs.
+
+* ``extract_registry`` runs the intake of the registry files (CSV or XLSX, see
+  docs/registry_intake.md): valid rows become raw/organizations and raw/pages, bad rows go
+  to the run's quarantine (evidence/intake/) with a readable report.
+* Each platform's registry pages are cut into batches (the API's largest useful request:
+  500 VK groups per groups.getById). ``extract_batch`` calls the API for one batch and
+  writes every response to the landing archive (landing/<platform>/batch-NNNNN.jsonl.gz);
+  a batch already landed is skipped, so a retried task resumes after its last finished
+  batch and never extracts a page twice.
+* ``finish_platform`` rebuilds raw/page_stats/<platform> and raw/posts/<platform> from the
+  landing archive alone.
+
+Tokens and base URLs come from the Airflow connections vk_api, ok_api and tgstat_api (the
+host is the base URL, the password the token, ``extra`` holds other secrets and an
+optional ``rate`` in requests per second).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ..contract import SCHEMAS, ContractError
+from ..extract.http import ApiAccount
+from ..extract.landing import Landing, LandingBatch
+from ..lake import RunLake, write_parquet
+from ..period import Period
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PlatformApi:
+    module: str  # gospublic_rating.extract.<module>
+    api_class: str
+    extractor_class: str
+    batch_size: int
+
+
+PLATFORM_APIS = {
+    "vk": PlatformApi("vk", "VkApi", "VkExtractor", 500),
+    "ok": PlatformApi("ok", "OkApi", "OkExtractor", 100),
+    "telegram": PlatformApi("tgstat", "TgstatApi", "TgstatExtractor", 50),
+}
+
+
+def _module(platform: str):
+    return importlib.import_module(f"gospublic_rating.extract.{PLATFORM_APIS[platform].module}")
+
+
+def make_extractor(platform: str):
+    """The extractor of ``platform`` with its API account from the Airflow connection."""
+    spec = PLATFORM_APIS[platform]
+    module = _module(platform)
+    account = ApiAccount.from_connection(module.CONN_ID, module.DEFAULT_HOST)
+    rate = float(account.extra.get("rate") or module.DEFAULT_RATE)
+    api = getattr(module, spec.api_class)(account, rate=rate)
+    return getattr(module, spec.extractor_class)(api), api
+
+
+class LiveSource:
+    name = "live"
+
+    def __init__(self, registry_dir: Path):
+        self.registry_dir = Path(registry_dir)
+
+    def extract_registry(self, lake: RunLake, period: Period) -> dict[str, int]:
+        from .. import intake
+
+        result = intake.intake(self.registry_dir)
+        for name in ("regions", "organizations", "pages"):
+            write_parquet(getattr(result, name), lake.raw_table(name))
+        intake.write_quarantine(result, lake.layer("evidence") / "intake")
+        counts = {name: getattr(result, name).num_rows for name in ("regions", "organizations", "pages")}
+        counts["quarantined"] = result.quarantine.num_rows
+        log.info("registry intake: %s; report in %s", counts, lake.layer("evidence") / "intake")
+        return counts
+
+    def _pages(self, lake: RunLake, platform: str) -> list[tuple[str, str]]:
+        pages = pq.read_table(lake.raw_table("pages"), columns=["page_id", "platform", "platform_page_id"])
+        mine = pages.filter(pc.equal(pages.column("platform"), platform)).sort_by("page_id")
+        return list(zip(mine.column("page_id").to_pylist(), mine.column("platform_page_id").to_pylist(), strict=True))
+
+    def plan_batches(self, lake: RunLake, platform: str) -> list[int]:
+        size = PLATFORM_APIS[platform].batch_size
+        return list(range(math.ceil(len(self._pages(lake, platform)) / size)))
+
+    def extract_batch(self, lake: RunLake, period: Period, platform: str, batch: int) -> dict[str, int]:
+        landing = Landing(lake.root, platform)
+        if landing.done(batch):
+            log.info("%s batch %d already landed: skipped", platform, batch)
+            return {"batch": batch, "pages": 0, "calls": 0, "skipped": 1}
+        size = PLATFORM_APIS[platform].batch_size
+        pages = self._pages(lake, platform)[batch * size : (batch + 1) * size]
+        extractor, api = make_extractor(platform)
+        record = LandingBatch(platform, batch, str(period), [list(p) for p in pages])
+        extractor.fetch(record, pages, period)
+        landing.write(batch, record)
+        return {"batch": batch, "pages": len(pages), "calls": api.calls, "skipped": 0}
+
+    def finish_platform(self, lake: RunLake, period: Period, platform: str) -> dict[str, int]:
+        return rebuild_raw(lake, platform, expected_batches=len(self.plan_batches(lake, platform)))
+
+
+def rebuild_raw(lake: RunLake, platform: str, expected_batches: int | None = None) -> dict[str, int]:
+    """raw/page_stats/<platform> and raw/posts/<platform> from the landing archive alone."""
+    landing = Landing(lake.root, platform)
+    files = landing.batches()
+    if expected_batches is not None and len(files) != expected_batches:
+        raise ContractError(
+            f"{landing.folder}: {len(files)} of {expected_batches} batches landed; extract the missing ones first"
+        )
+    parse = _module(platform).parse
+    stats_rows, post_rows = [], []
+    for path in files:
+        stats, posts = parse(Landing.read(path))
+        stats_rows += stats
+        post_rows += posts
+    tables = {
+        "page_stats": pa.Table.from_pylist(stats_rows, schema=SCHEMAS["page_stats"]),
+        "posts": pa.Table.from_pylist(post_rows, schema=SCHEMAS["posts"]),
+    }
+    for name, table in tables.items():
+        write_parquet(table, lake.raw_table(name, platform))
+    return {name: table.num_rows for name, table in tables.items()}
