@@ -2,7 +2,7 @@
 
 * ``extract_registry`` runs the intake of the registry files (CSV or XLSX, see
   docs/registry_intake.md): valid rows become raw/organizations and raw/pages, bad rows go
-  to the run's quarantine (evidence/intake/) with a readable report.
+  to raw/quarantine.parquet with a readable raw/quarantine_report.txt.
 * Each platform's registry pages are cut into batches (the API's largest useful request:
   500 VK groups per groups.getById). ``extract_batch`` calls the API for one batch and
   writes every response to the landing archive (landing/<platform>/batch-NNNNN.jsonl.gz);
@@ -76,12 +76,9 @@ class LiveSource:
         from .. import intake
 
         result = intake.intake(self.registry_dir)
-        for name in ("regions", "organizations", "pages"):
-            write_parquet(getattr(result, name), lake.raw_table(name))
-        intake.write_quarantine(result, lake.layer("evidence") / "intake")
-        counts = {name: getattr(result, name).num_rows for name in ("regions", "organizations", "pages")}
-        counts["quarantined"] = result.quarantine.num_rows
-        log.info("registry intake: %s; report in %s", counts, lake.layer("evidence") / "intake")
+        written = intake.write_outputs(result, lake.layer("raw"))
+        counts = {name: table.num_rows for name, table in result.tables().items()}
+        log.info("registry intake: %s rows; report: %s", counts, written["quarantine_report"])
         return counts
 
     def _pages(self, lake: RunLake, platform: str) -> list[tuple[str, str]]:
