@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -96,6 +97,27 @@ def _connection_fields(conn_id: str) -> tuple[str | None, str | None, dict]:
     if host and data.get("port"):
         host = f"{host}:{data['port']}"
     return host, data.get("password"), data.get("extra") or {}
+
+
+_SECRET_IN_QUERY = re.compile(r"([?&](?:" + "|".join(sorted(SECRET_KEYS)) + r")=)[^&\s\"']*")
+
+
+class _RedactQuery(logging.Filter):
+    """urllib3 logs each request line, query string included, at DEBUG: redact secrets there."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is not ours to fix
+            return True
+        if "=" in message:
+            record.msg, record.args = _SECRET_IN_QUERY.sub(r"\1***", message), ()
+        return True
+
+
+_urllib3_log = logging.getLogger("urllib3.connectionpool")
+if not any(isinstance(f, _RedactQuery) for f in _urllib3_log.filters):
+    _urllib3_log.addFilter(_RedactQuery())
 
 
 def redact(params: dict[str, Any]) -> dict[str, Any]:
@@ -184,7 +206,7 @@ class JsonApi:
                 except ValueError:
                     raise TransientError(f"{where}: malformed JSON ({response.text[:80]!r})") from None
                 return self.check(body, method)
-            except (requests.Timeout, requests.ConnectionError) as error:
+            except requests.RequestException as error:  # the type only: its text may hold the URL
                 last = TransientError(f"{where}: {type(error).__name__}")
             except (ThrottledError, TransientError) as error:
                 last = error

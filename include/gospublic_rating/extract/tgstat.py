@@ -1,0 +1,357 @@
+"""Telegram through the TGStat API: channel info and the period's posts with their counters.
+
+Wire format (GET, query parameters, the account's ``token`` among them; every answer is JSON
+``{"status": "ok", "response": ...}`` or ``{"status": "error", "error": "<code>"}``):
+
+``channels/get``  ``channelId`` (``@username``, ``t.me/username`` or TGStat's id)
+    → ``response``: the Channel object: ``id``, ``link``, ``username`` (``@name``), ``title``,
+    ``participants_count`` (subscribers at the time of the request), ``tgstat_restrictions``,
+    ``rkn_verification``, ...
+``channels/posts``  ``channelId``, ``limit`` (at most 50), ``offset``, ``startTime`` /
+    ``endTime`` (unix seconds: publication date from / to), ``hideForwards``, ``hideDeleted``
+    (0|1), ``extended`` → ``response``: ``count``, ``total_count``, ``items`` (Post objects,
+    newest first): ``id`` (TGStat's post id), ``date`` (unix seconds), ``views``, ``link``
+    (``t.me/username/<message id>``), ``channel_id``, ``forwarded_from``, ``is_deleted``,
+    ``group_id``, ... and, in the current Post object, ``shares_count``, ``comments_count``,
+    ``reactions_count``.
+``posts/stat-multi``  ``channelId``, ``postsIds`` (comma-separated TGStat post ids, at most
+    50) → ``response``: a list of ``{postId, viewsCount, sharesCount, commentsCount,
+    reactionsCount}``.
+
+Mapping to the contract (METHODOLOGY.md, "Inputs"):
+* ``followers`` = ``participants_count``; status ``active``; an answer with error
+  ``channel_not_found`` gives status ``not_found`` and the run goes on with the next page.
+  TGStat documents no deleted / banned / private state of a channel, so those never occur here.
+* ``platform_gov_mark`` = null: TGStat's Channel object has no government-organisation mark
+  (``rkn_verification`` is the registration of large channels with Roskomnadzor and
+  ``tgstat_restrictions`` are TGStat's own red / black labels; neither is that mark).
+* ``views`` = ``views``; ``likes`` = ``reactions_count`` (summed when given per emoji);
+  ``comments`` = ``comments_count``; ``reposts`` = ``shares_count``, the number of times the
+  post was forwarded (Telegram's ``forwards`` counter; TGStat's ``forwardsCount`` of
+  ``posts/stat`` counts only reposts into channels TGStat knows, and is not used). A missing
+  or null counter counts as 0.
+* ``post_id`` = the Telegram message id from ``link`` (TGStat's id when there is no link).
+* Posts deleted from Telegram (``is_deleted`` = 1) are asked away (``hideDeleted=1``) and
+  dropped anyway; reposts from other channels are posts of the page and are kept.
+
+Where the documentation is thin or was not at hand (the official pages were read through
+client libraries that cite them; only api.tgstat.ru/docs/ru/posts/stat.html was read directly):
+* The Post object of older documentation (api.tgstat.ru/docs/ru/objects/Post.html) has no
+  ``shares_count`` / ``comments_count`` / ``reactions_count``; the current one has them. When
+  an item of the period lacks any of them, :class:`TgstatExtractor` asks ``posts/stat-multi``
+  for those posts. No field named ``forwards_count`` exists on a Post.
+* Reactions come as one count (``reactions_count`` / ``reactionsCount``); per-emoji counts are
+  not documented, but a mapping or list of them is summed should one appear.
+* The bound semantics of ``startTime`` / ``endTime`` is not documented: the extractor sends
+  the period's bounds (``endTime`` = the first second after the period) and :func:`parse`
+  keeps ``period.start_utc <= date < period.end_utc``.
+* The greatest ``offset`` of ``channels/posts`` is not documented for that method (1000 for
+  the search methods); past :data:`MAX_OFFSET` the extractor moves ``endTime`` back to the
+  oldest post seen and starts again at offset 0.
+* No request rate is documented; ``flood_control_10`` / ``flood_control_60`` answer calls
+  that come too often. :data:`DEFAULT_RATE` is a cautious guess; set ``rate`` in the
+  connection's extra (or the ``rate`` argument) to change it.
+* ``channel_not_found`` is not on the errors page as client libraries copy it; it is the code
+  client code handles for an unknown channel. Whether TGStat answers it with HTTP 200 or 4xx
+  does not matter here (the body is read either way, except 401/403, which mean AuthError).
+
+Errors (``error`` codes of api.tgstat.ru/docs/ru/errors.html): ``empty_token`` /
+``token_invalid`` → :class:`AuthError`; ``flood_control_*`` → :class:`ThrottledError`
+(retried); ``quota_*`` and ``no_active_subscription`` → :class:`QuotaError` saying what ran
+out; ``outdated_statistics`` / ``unknown_error`` → :class:`TransientError` (retried); any
+other code (``wrong_method`` ...) → :class:`ApiError` naming it.
+
+The token travels only in the query string (TGStat takes it nowhere else). JsonApi keeps it
+out of its messages and the landing archive redacts ``token``; request lines that urllib3
+logs at DEBUG are redacted by the filter that :mod:`.http` installs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from ..period import Period
+from .http import ApiAccount, ApiError, AuthError, JsonApi, QuotaError, ThrottledError, TransientError
+from .landing import LandingBatch
+
+log = logging.getLogger(__name__)
+
+CONN_ID = "tgstat_api"
+DEFAULT_HOST = "https://api.tgstat.ru"
+DEFAULT_RATE = 1.0  # requests per second; TGStat documents no limit, only flood_control answers
+PAGE_LIMIT = 50  # largest ``limit`` of channels/posts
+MAX_OFFSET = 1000  # offsets at or past this move the time window instead
+STAT_MULTI_MAX = 50  # post ids per posts/stat-multi call
+
+COUNTERS = ("shares_count", "comments_count", "reactions_count")
+_MULTI_KEYS = {
+    "views": "viewsCount",
+    "shares_count": "sharesCount",
+    "comments_count": "commentsCount",
+    "reactions_count": "reactionsCount",
+}
+
+NOT_FOUND = "channel_not_found"
+_AUTH = {"empty_token": "no token was sent", "token_invalid": "the token is invalid"}
+_THROTTLE = {"flood_control_10", "flood_control_60"}
+_QUOTA = {
+    "quota_requests_reached": "the monthly quota of requests is used up",
+    "quota_channel_reached": "the monthly quota of unique channels is used up",
+    "quota_keywords_reached": "the monthly quota of unique keywords is used up",
+    "quota_foreign_channel": "the plan only serves channels confirmed by their owner",
+    "no_active_subscription": "the account has no active API subscription",
+}
+_TRANSIENT = {"outdated_statistics", "unknown_error"}
+
+
+class TgstatApi(JsonApi):
+    """The TGStat API: the token goes in the ``token`` query parameter, errors in the body."""
+
+    platform = "telegram"
+
+    def __init__(self, account: ApiAccount, *, rate: float = DEFAULT_RATE, **options: Any):
+        super().__init__(account, rate=rate, **options)
+
+    @classmethod
+    def from_connection(cls, conn_id: str = CONN_ID, **options: Any) -> TgstatApi:
+        """The API of an Airflow connection: host → base URL (default api.tgstat.ru),
+        password → token, extra ``rate`` → requests per second (unless ``rate`` is given)."""
+        account = ApiAccount.from_connection(conn_id, DEFAULT_HOST)
+        if "rate" not in options and account.extra.get("rate"):
+            options["rate"] = float(account.extra["rate"])
+        return cls(account, **options)
+
+    def authenticate(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not self.account.token:
+            raise AuthError(f"TGStat: no token configured (put it in the password of the connection {CONN_ID!r})")
+        return {**params, "token": self.account.token}
+
+    def check(self, body: Any, method: str) -> Any:
+        """The body of an ``ok`` answer or of ``channel_not_found``; raise for any other error."""
+        if not isinstance(body, dict) or "status" not in body:
+            raise TransientError(f"TGStat {method}: an answer without status ({type(body).__name__})")
+        if body["status"] == "ok":
+            if "response" not in body:
+                raise TransientError(f"TGStat {method}: an ok answer without response")
+            return body
+        code = str(body.get("error") or "unknown_error")
+        if body["status"] != "error":
+            raise TransientError(f"TGStat {method}: unexpected status {str(body['status'])[:40]!r}")
+        if code == NOT_FOUND:
+            return body
+        if code in _AUTH:
+            raise AuthError(
+                f"TGStat {method}: {_AUTH[code]} (error {code!r}); check the password of the "
+                f"Airflow connection {CONN_ID!r}"
+            )
+        if code in _THROTTLE:
+            raise ThrottledError(f"TGStat {method}: calls too frequent (error {code!r})")
+        if code in _QUOTA:
+            raise QuotaError(
+                f"TGStat quota exhausted: {_QUOTA[code]} (error {code!r} from {method}). Retrying in this "
+                "run cannot help: wait for the quota to renew or raise the plan, then run the extraction "
+                "again (finished batches are kept)."
+            )
+        if code in _TRANSIENT:
+            raise TransientError(f"TGStat {method}: temporary error {code!r}")
+        raise ApiError(f"TGStat {method}: error {code[:120]!r}")
+
+    def get(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        return self.call(method, params, http="GET")
+
+
+class TgstatExtractor:
+    """All the calls for a batch of Telegram pages, each answer kept in the landing batch."""
+
+    platform = "telegram"
+
+    def __init__(self, api: TgstatApi, *, page_limit: int = PAGE_LIMIT, max_offset: int = MAX_OFFSET):
+        self.api = api
+        self.page_limit = page_limit
+        self.max_offset = max_offset
+
+    def fetch(self, batch: LandingBatch, pages: list[tuple[str, str]], period: Period) -> None:
+        """Make every call needed for these pages (page_id, channel username), adding each
+        response with batch.add(method, params, response)."""
+        start, end = int(period.start_utc.timestamp()), int(period.end_utc.timestamp())
+        for _page_id, username in pages:
+            channel = channel_param(username)
+            params = {"channelId": channel}
+            body = self.api.get("channels/get", params)
+            batch.add("channels/get", params, body)
+            if body["status"] != "ok":
+                continue  # channel_not_found: the page's status says so; go on
+            items = self._posts(batch, channel, start, end)
+            lacking = list(
+                dict.fromkeys(
+                    item["id"]
+                    for item in items
+                    if start <= _int(item.get("date")) < end
+                    and not item.get("is_deleted")
+                    and any(key not in item for key in COUNTERS)
+                )
+            )
+            for first in range(0, len(lacking), STAT_MULTI_MAX):
+                chunk = lacking[first : first + STAT_MULTI_MAX]
+                params = {"channelId": channel, "postsIds": ",".join(str(i) for i in chunk)}
+                batch.add("posts/stat-multi", params, self.api.get("posts/stat-multi", params))
+
+    def _posts(self, batch: LandingBatch, channel: str, start: int, end: int) -> list[dict[str, Any]]:
+        """The posts of [start, end], page by page; the window's end moves back past max_offset."""
+        items: list[dict[str, Any]] = []
+        window: list[dict[str, Any]] = []  # the items of the current time window
+        window_end, offset = end, 0
+        while True:
+            params = {
+                "channelId": channel,
+                "startTime": start,
+                "endTime": window_end,
+                "limit": self.page_limit,
+                "offset": offset,
+                "hideDeleted": 1,
+            }
+            body = self.api.get("channels/posts", params)
+            batch.add("channels/posts", params, body)
+            if body["status"] != "ok":
+                break  # channel_not_found between the two calls
+            response = body["response"] or {}
+            page = response.get("items") or []
+            items.extend(page)
+            window.extend(page)
+            offset += len(page)
+            total = response.get("total_count")
+            if len(page) < self.page_limit or (isinstance(total, int) and offset >= total):
+                break
+            if offset + self.page_limit > self.max_offset:
+                oldest = min(_int(item.get("date")) for item in window)
+                if not start < oldest < window_end:
+                    log.warning("TGStat %s: more than %d posts at %d; the rest is skipped", channel, offset, oldest)
+                    break
+                window_end, offset, window = oldest, 0, []
+        return items
+
+
+def channel_param(username: str) -> str:
+    """``channelId`` of a channel username (lower-case, no @, as in the registry)."""
+    return "@" + _username(username)
+
+
+def _username(value: str) -> str:
+    name = str(value).strip()
+    name = re.sub(r"^(https?://)?(t\.me|telegram\.me)/", "", name)
+    return name.lstrip("@").strip("/").lower()
+
+
+def parse(records: Iterable[dict]) -> tuple[list[dict], list[dict]]:
+    """page_stats rows and posts rows (dicts with exactly the contract columns) from the landing
+    records of one batch alone. observed_at = received_at of the channels/get call."""
+    records = iter(records)
+    head = next(records, None)
+    if not head or head.get("kind") != "batch":
+        raise ValueError("a landing batch starts with its batch record")
+    period = Period.parse(head["period"])
+    start, end = period.start_utc, period.end_utc
+    pages = [(page_id, platform_page_id) for page_id, platform_page_id in head["pages"]]
+    page_of = {_username(platform_page_id): page_id for page_id, platform_page_id in pages}
+
+    info: dict[str, tuple[str, dict]] = {}
+    items: dict[str, dict[str, dict]] = {page_id: {} for page_id, _ in pages}
+    multi: dict[tuple[str, str], dict] = {}
+    for record in records:
+        if record.get("kind") != "call":
+            continue
+        page_id = page_of.get(_username(record["params"].get("channelId", "")))
+        if page_id is None:
+            raise ValueError(
+                f"landing call {record['method']} for {record['params'].get('channelId')!r}: not a page of the batch"
+            )
+        body = record["response"] or {}
+        ok = body.get("status") == "ok"
+        if record["method"] == "channels/get":
+            info[page_id] = (record["received_at"], body)
+        elif record["method"] == "channels/posts" and ok:
+            for item in (body["response"] or {}).get("items") or []:
+                items[page_id].setdefault(str(item["id"]), item)
+        elif record["method"] == "posts/stat-multi" and ok:
+            answer = body["response"]
+            for entry in answer.get("items", []) if isinstance(answer, dict) else answer or []:
+                multi[(page_id, str(entry.get("postId")))] = entry
+
+    stats, posts = [], []
+    for page_id, platform_page_id in pages:
+        if page_id not in info:
+            raise ValueError(f"landing batch has no channels/get answer for {page_id} ({platform_page_id})")
+        received_at, body = info[page_id]
+        active = body.get("status") == "ok"
+        channel = (body.get("response") or {}) if active else {}
+        followers = channel.get("participants_count")
+        stats.append(
+            {
+                "page_id": page_id,
+                "platform": "telegram",
+                "period": str(period),
+                "observed_at": datetime.fromisoformat(received_at).astimezone(UTC),
+                "status": "active" if active else "not_found",
+                "followers": int(followers) if active and followers is not None else None,
+                "platform_gov_mark": None,
+            }
+        )
+        if not active:
+            continue
+        seen: set[str] = set()
+        for tgstat_id, item in items[page_id].items():
+            if item.get("is_deleted") or item.get("date") is None:
+                continue
+            published = datetime.fromtimestamp(_int(item["date"]), UTC)
+            if not start <= published < end:
+                continue
+            post_id = _post_id(item)
+            if post_id in seen:
+                continue
+            seen.add(post_id)
+            extra = multi.get((page_id, tgstat_id), {})
+
+            def counter(key: str, item=item, extra=extra) -> int:
+                value = item.get(key) if key in item else extra.get(_MULTI_KEYS[key])
+                return _count(value)
+
+            posts.append(
+                {
+                    "page_id": page_id,
+                    "platform": "telegram",
+                    "post_id": post_id,
+                    "published_at": published,
+                    "views": counter("views"),
+                    "likes": counter("reactions_count"),
+                    "comments": counter("comments_count"),
+                    "reposts": counter("shares_count"),
+                }
+            )
+    return stats, posts
+
+
+def _post_id(item: dict) -> str:
+    match = re.search(r"/(\d+)/?$", str(item.get("link") or ""))
+    return match.group(1) if match else str(item["id"])
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _count(value: Any) -> int:
+    """A counter as a non-negative int; per-emoji reactions (a mapping or a list) are summed."""
+    if value is None:
+        return 0
+    if isinstance(value, dict):
+        return sum(_count(v.get("count") if isinstance(v, dict) else v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_count(v.get("count") if isinstance(v, dict) else v) for v in value)
+    return max(0, _int(value))
