@@ -1,0 +1,411 @@
+"""OK (Odnoklassniki, ok.ru) extractor: group.getInfo and mediatopic.getTopics over fb.do.
+
+Wire format (https://apiok.ru/en/dev/methods, "General request parameters" and
+"Calculating request signature"):
+
+* Every method is called as ``{api_server}fb.do?method=<name>`` (GET or POST); the real
+  server is ``https://api.ok.ru/fb.do``. Common parameters: ``application_key`` (the
+  application's public key), ``access_token`` (the session), ``format=json`` and ``sig``.
+* ``sig``: leave out ``sig`` and ``access_token``/``session_key``; sort the other
+  parameters by key; join them as ``key=value`` with nothing in between; append the
+  session secret; MD5 of that (UTF-8), lower-case hex. The session secret is
+  ``session_secret_key`` when the connection gives one, else
+  ``md5(access_token + application_secret_key)`` in lower case (see :func:`signature`).
+* An error answer is ``{"error_code": N, "error_msg": "...", "error_data": ...}``
+  (https://apiok.ru/en/dev/errors).
+
+Connection ``ok_api``: host → base URL (default ``https://api.ok.ru``; a host given with
+``/fb.do`` is accepted), password → access token, extra → ``application_key`` and
+``application_secret_key`` (or ``session_secret_key``), optional ``rate``. The token and
+the secrets are kept out of every log line, exception message and landing record: the
+parameters handed to :meth:`JsonApi.call` and to the landing archive never contain them
+(they are added in :meth:`OkApi.authenticate`), and error messages from the server are
+scrubbed of them.
+
+Calls per batch of pages:
+
+* ``group.getInfo`` with up to :data:`GETINFO_MAX_UIDS` group ids per call (comma list in
+  ``uids``), fields ``uid,members_count,access_type``. A uid missing from the answer is a
+  group that no longer exists. If a multi-group call fails with a page-level error (300 or
+  456), the groups of that call are asked one by one, so one bad group cannot hide the
+  others.
+* ``mediatopic.getTopics`` per group (``gid``), newest first, ``count`` topics a page,
+  paged with the ``anchor`` of the previous answer (``direction=FORWARD``) while
+  ``has_more`` is true and the oldest topic of the page is not older than the period.
+  Counters (absent → 0): ``views_count`` → views, ``like_summary.count`` → likes,
+  ``discussion_summary.comments_count`` → comments, ``reshare_summary.count`` → reposts;
+  ``created_ms`` is the publication time.
+
+Error mapping (:meth:`OkApi.check`):
+
+* FLOOD_BLOCKED 8, LIMIT_REACHED 11 → :class:`ThrottledError` (paced retry with backoff).
+* UNKNOWN 1, SERVICE 2 → :class:`TransientError` (retried).
+* PERMISSION_DENIED 10, PARAM_API_KEY 101, PARAM_SESSION_EXPIRED 102, PARAM_SESSION_KEY
+  103, PARAM_SIGNATURE 104, PARAM_RESIGNATURE 105, PARAM_SESSION_KEY_CHANGED 107,
+  SESSION_REQUIRED 453 → :class:`AuthError` (fails at once, not retryable).
+* NOT_FOUND 300, GROUP_RESTRICTION 456 → :class:`OkPageError`: a fact about one page, not
+  a failure of the run; the extractor lands the answer and goes on with the other pages.
+* Anything else → :class:`ApiError` (not retried within the call).
+
+Page status (:func:`parse`):
+
+* ``active``: described by group.getInfo with ``access_type`` OPEN (or none); followers =
+  ``members_count``.
+* ``not_found``: missing from the group.getInfo answer, or NOT_FOUND 300 for the group
+  (from group.getInfo asked for that group alone, or from mediatopic.getTopics).
+* ``private``: GROUP_RESTRICTION 456 ("the group has restricted the operation", e.g. to
+  its members: the page exists but its content is not public, so it is neither deleted nor
+  banned), or ``access_type`` CLOSED/SECRET in group.getInfo (documented values of that
+  field; no topics are requested for such a group).
+* ``deleted``/``banned`` are not reported separately by these methods: OK answers 300 for
+  both, so they appear as ``not_found``.
+* ``followers`` is null unless active; ``platform_gov_mark`` is null (no documented
+  group.getInfo field reports the «Госорганизация» mark).
+* ``observed_at`` is the ``received_at`` of the group.getInfo call that described the page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from ..contract import ContractError
+from ..period import Period
+from .http import ApiAccount, ApiError, AuthError, JsonApi, ThrottledError, TransientError
+from .landing import LandingBatch
+
+log = logging.getLogger(__name__)
+
+CONN_ID = "ok_api"
+DEFAULT_HOST = "https://api.ok.ru"
+DEFAULT_RATE = 5.0  # requests per second; the connection's extra "rate" overrides it
+ENDPOINT = "fb.do"
+PLATFORM = "ok"
+
+GETINFO_METHOD = "group.getInfo"
+TOPICS_METHOD = "mediatopic.getTopics"
+GETINFO_MAX_UIDS = 100
+TOPICS_PAGE_SIZE = 100
+MAX_TOPIC_PAGES = 1000  # per group and period: a guard against an anchor that never ends
+GROUP_FIELDS = "uid,members_count,access_type"
+TOPIC_FIELDS = ",".join(
+    f"media_topic.{name}"
+    for name in (
+        "id",
+        "created_ms",
+        "owner_ref",
+        "like_summary",
+        "discussion_summary",
+        "reshare_summary",
+        "views_count",
+    )
+)
+PRIVATE_ACCESS = {"CLOSED", "SECRET"}
+
+# error codes, https://apiok.ru/en/dev/errors
+THROTTLE_CODES = {8: "FLOOD_BLOCKED", 11: "LIMIT_REACHED"}
+TRANSIENT_CODES = {1: "UNKNOWN", 2: "SERVICE"}
+AUTH_CODES = {
+    10: "PERMISSION_DENIED",
+    101: "PARAM_API_KEY",
+    102: "PARAM_SESSION_EXPIRED",
+    103: "PARAM_SESSION_KEY",
+    104: "PARAM_SIGNATURE",
+    105: "PARAM_RESIGNATURE",
+    107: "PARAM_SESSION_KEY_CHANGED",
+    453: "SESSION_REQUIRED",
+}
+PAGE_CODES = {300: "NOT_FOUND", 456: "GROUP_RESTRICTION"}
+PAGE_STATUS = {300: "not_found", 456: "private"}
+UNSIGNED = {"sig", "access_token", "session_key"}
+
+
+def signature(params: dict[str, Any], session_secret_key: str) -> str:
+    """The ``sig`` of a request: MD5 of the sorted ``key=value`` pairs and the session secret.
+
+    ``sig``, ``access_token`` and ``session_key`` are not signed. Values are signed as they
+    are sent (text, UTF-8). Example (the documented server-server scheme):
+    ``application_key=ABCDEFGHIGKLMNOPK, format=json, method=events.get`` with the session
+    secret ``b1a2b89707a94624c43afae67d59274c`` gives ``232c8eb921951c4dba9b72606f9ddb4c``.
+    """
+    joined = "".join(f"{key}={_text(params[key])}" for key in sorted(params) if key not in UNSIGNED)
+    return hashlib.md5((joined + session_secret_key).encode("utf-8")).hexdigest().lower()
+
+
+def session_secret(access_token: str, application_secret_key: str) -> str:
+    """The session secret of a server-side call: md5(access_token + application_secret_key), lower case."""
+    return hashlib.md5((access_token + application_secret_key).encode("utf-8")).hexdigest().lower()
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return ",".join(_text(v) for v in value)
+    return str(value)
+
+
+class OkPageError(ApiError):
+    """NOT_FOUND (300) or GROUP_RESTRICTION (456): a fact about the page asked for."""
+
+    def __init__(self, message: str, code: int, body: dict[str, Any]):
+        super().__init__(message)
+        self.code = code
+        self.body = body  # the error answer, scrubbed of secrets: landed as the call's response
+
+
+class OkApi(JsonApi):
+    """fb.do calls signed with the session secret; OK's error answers mapped to the error classes."""
+
+    platform = PLATFORM
+
+    def __init__(self, account: ApiAccount, *, rate: float = DEFAULT_RATE, **kwargs: Any):
+        base = account.base_url.rstrip("/")
+        if base.endswith("/" + ENDPOINT):
+            account = replace(account, base_url=base[: -len(ENDPOINT) - 1])
+        super().__init__(account, rate=rate, **kwargs)
+        extra = account.extra or {}
+        self._application_key = str(extra.get("application_key") or "")
+        app_secret = str(extra.get("application_secret_key") or "")
+        given_secret = str(extra.get("session_secret_key") or "")
+        missing = [
+            name
+            for name, value in (
+                ("password (access token)", account.token),
+                ("extra.application_key", self._application_key),
+                ("extra.application_secret_key or extra.session_secret_key", app_secret or given_secret),
+            )
+            if not value
+        ]
+        if missing:
+            raise AuthError(f"connection {CONN_ID!r} lacks {', '.join(missing)}")
+        self._session_secret = given_secret or session_secret(account.token, app_secret)
+        self._secrets = [s for s in (account.token, app_secret, given_secret, self._session_secret) if s]
+
+    def call(self, method: str, params: dict[str, Any], *, path: str | None = None, http: str = "POST") -> Any:
+        """Call an API method through fb.do (``method`` goes in the parameters)."""
+        return super().call(method, {**params, "method": method}, path=path or ENDPOINT, http=http)
+
+    def authenticate(self, params: dict[str, Any]) -> dict[str, Any]:
+        sent = {key: _text(value) for key, value in params.items()}
+        sent["application_key"] = self._application_key
+        sent["format"] = "json"
+        sent["sig"] = signature(sent, self._session_secret)
+        sent["access_token"] = self.account.token
+        return sent
+
+    def scrub(self, text: str) -> str:
+        """``text`` with the token and the secrets replaced by ***."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def check(self, body: Any, method: str) -> Any:
+        if not (isinstance(body, dict) and "error_code" in body):
+            return body
+        try:
+            code = int(body["error_code"])
+        except (TypeError, ValueError):
+            raise TransientError(f"ok {method}: unreadable error answer") from None
+        detail = self.scrub(str(body.get("error_msg") or ""))[:200]
+        name = {**THROTTLE_CODES, **TRANSIENT_CODES, **AUTH_CODES, **PAGE_CODES}.get(code, "error")
+        message = f"ok {method}: {name} ({code}): {detail}"
+        if code in THROTTLE_CODES:
+            raise ThrottledError(message)
+        if code in TRANSIENT_CODES:
+            raise TransientError(message)
+        if code in AUTH_CODES:
+            raise AuthError(message)
+        if code in PAGE_CODES:
+            clean = {"error_code": code, "error_msg": detail}
+            if body.get("error_data") is not None:
+                clean["error_data"] = self.scrub(str(body["error_data"]))[:200]
+            raise OkPageError(message, code, clean)
+        raise ApiError(message)
+
+
+class OkExtractor:
+    """The calls for a batch of OK pages, each landed with its response."""
+
+    platform = PLATFORM
+
+    def __init__(self, api: OkApi, *, page_size: int = TOPICS_PAGE_SIZE, max_uids: int = GETINFO_MAX_UIDS):
+        self.api = api
+        self.page_size = page_size
+        self.max_uids = max_uids
+
+    def fetch(self, batch: LandingBatch, pages: list[tuple[str, str]], period: Period) -> None:
+        """Make every call needed for these pages (page_id, platform_page_id), adding each response."""
+        uids = list(dict.fromkeys(str(uid) for _, uid in pages))
+        described: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(uids), self.max_uids):
+            self._group_info(batch, uids[start : start + self.max_uids], described)
+        start_ms = _ms(period.start_utc)
+        for uid in uids:
+            group = described.get(uid)
+            if group is None or str(group.get("access_type") or "").upper() in PRIVATE_ACCESS:
+                continue
+            self._topics(batch, uid, start_ms)
+
+    def _group_info(self, batch: LandingBatch, uids: list[str], described: dict[str, dict[str, Any]]) -> None:
+        params = {"uids": ",".join(uids), "fields": GROUP_FIELDS}
+        try:
+            response = self.api.call(GETINFO_METHOD, params)
+        except OkPageError as error:
+            batch.add(GETINFO_METHOD, params, error.body)
+            if len(uids) > 1:
+                log.info("ok group.getInfo of %d groups answered %s; asking them one by one", len(uids), error.code)
+                for uid in uids:
+                    self._group_info(batch, [uid], described)
+            return
+        batch.add(GETINFO_METHOD, params, response)
+        for group in _groups(response):
+            described[str(group.get("uid"))] = group
+
+    def _topics(self, batch: LandingBatch, uid: str, start_ms: int) -> None:
+        anchor = None
+        for _ in range(MAX_TOPIC_PAGES):
+            params = {"gid": uid, "count": self.page_size, "direction": "FORWARD", "fields": TOPIC_FIELDS}
+            if anchor:
+                params["anchor"] = anchor
+            try:
+                response = self.api.call(TOPICS_METHOD, params)
+            except OkPageError as error:
+                batch.add(TOPICS_METHOD, params, error.body)
+                return
+            batch.add(TOPICS_METHOD, params, response)
+            if not isinstance(response, dict):
+                return
+            topics = response.get("media_topics") or []
+            following = response.get("anchor")
+            if not topics or not response.get("has_more") or not following or following == anchor:
+                return
+            oldest = _int(topics[-1].get("created_ms"))
+            if oldest is not None and oldest < start_ms:
+                return
+            anchor = following
+        log.warning("ok group %s: stopped after %d pages of topics", uid, MAX_TOPIC_PAGES)
+
+
+def parse(records: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """page_stats rows and posts rows from the landing records of one batch alone."""
+    stream = iter(records)
+    head = next(stream, None)
+    if not head or head.get("kind") != "batch":
+        raise ContractError("ok landing batch: the first record must describe the batch")
+    platform = head.get("platform") or PLATFORM
+    period = Period.parse(head["period"])
+    start_ms, end_ms = _ms(period.start_utc), _ms(period.end_utc)
+    pages = [(str(page_id), str(uid)) for page_id, uid in head["pages"]]
+    page_ids_of: dict[str, list[str]] = {}
+    for page_id, uid in pages:
+        page_ids_of.setdefault(uid, []).append(page_id)
+
+    seen: dict[str, tuple[str, int | None, datetime]] = {}  # uid -> (status, followers, observed_at)
+    topic_status: dict[str, str] = {}
+    posts: dict[tuple[str, str], dict[str, Any]] = {}
+    for record in stream:
+        if record.get("kind") != "call":
+            continue
+        method, params, response = record.get("method"), record.get("params") or {}, record.get("response")
+        if method == GETINFO_METHOD:
+            received = datetime.fromisoformat(record["received_at"]).astimezone(UTC)
+            uids = [u for u in str(params.get("uids") or "").split(",") if u]
+            code = _error_code(response)
+            if code is not None:
+                if len(uids) == 1 and code in PAGE_STATUS:
+                    seen[uids[0]] = (PAGE_STATUS[code], None, received)
+                continue
+            by_uid = {str(g.get("uid")): g for g in _groups(response)}
+            for uid in uids:
+                group = by_uid.get(uid)
+                if group is None:
+                    seen[uid] = ("not_found", None, received)
+                elif str(group.get("access_type") or "").upper() in PRIVATE_ACCESS:
+                    seen[uid] = ("private", None, received)
+                else:
+                    seen[uid] = ("active", _int(group.get("members_count")), received)
+        elif method == TOPICS_METHOD:
+            uid = str(params.get("gid"))
+            code = _error_code(response)
+            if code is not None:
+                if code in PAGE_STATUS:
+                    topic_status[uid] = PAGE_STATUS[code]
+                continue
+            for topic in response.get("media_topics") or [] if isinstance(response, dict) else []:
+                created = _int(topic.get("created_ms"))
+                if created is None or not start_ms <= created < end_ms:
+                    continue
+                for page_id in page_ids_of.get(uid, []):
+                    row = _post_row(page_id, platform, topic, created)
+                    posts[(page_id, row["post_id"])] = row
+
+    stats, active = [], set()
+    for page_id, uid in pages:
+        if uid not in seen:
+            raise ContractError(f"ok landing batch {head.get('batch')}: no group.getInfo answer covers page {page_id}")
+        status, followers, observed_at = seen[uid]
+        if status == "active" and uid in topic_status:
+            status, followers = topic_status[uid], None
+        if status == "active":
+            active.add(page_id)
+        stats.append(
+            {
+                "page_id": page_id,
+                "platform": platform,
+                "period": str(period),
+                "observed_at": observed_at,
+                "status": status,
+                "followers": followers if status == "active" else None,
+                "platform_gov_mark": None,
+            }
+        )
+    return stats, [row for (page_id, _), row in posts.items() if page_id in active]
+
+
+def _post_row(page_id: str, platform: str, topic: dict[str, Any], created_ms: int) -> dict[str, Any]:
+    return {
+        "page_id": page_id,
+        "platform": platform,
+        "post_id": str(topic.get("id")),
+        "published_at": datetime.fromtimestamp(created_ms / 1000, UTC),
+        "views": _count(topic.get("views_count")),
+        "likes": _count((topic.get("like_summary") or {}).get("count")),
+        "comments": _count((topic.get("discussion_summary") or {}).get("comments_count")),
+        "reposts": _count((topic.get("reshare_summary") or {}).get("count")),
+    }
+
+
+def _groups(response: Any) -> list[dict[str, Any]]:
+    """The group objects of a group.getInfo answer: a list, or documented as {"groups": [...]}."""
+    if isinstance(response, dict):
+        response = response.get("groups")
+    return [g for g in response or [] if isinstance(g, dict)] if isinstance(response, list) else []
+
+
+def _error_code(response: Any) -> int | None:
+    if isinstance(response, dict) and "error_code" in response:
+        return _int(response["error_code"])
+    return None
+
+
+def _int(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _count(value: Any) -> int:
+    """A counter: absent or unreadable counts as 0, never below 0."""
+    return max(_int(value) or 0, 0)
+
+
+def _ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
