@@ -6,7 +6,6 @@ import json
 
 import pytest
 from fakes.server import FakeApi
-
 from gospublic_rating.extract.http import (
     ApiAccount,
     AuthError,
