@@ -149,6 +149,9 @@ class JsonApi:
     """JSON over HTTP with pacing and retries; subclasses add auth and error mapping."""
 
     platform = "api"
+    conn_id = ""  # the Airflow connection of the account
+    default_host = ""  # the API's real base URL
+    default_rate = 1.0  # requests per second, unless the connection's extra sets "rate"
 
     def __init__(
         self,
@@ -169,6 +172,18 @@ class JsonApi:
         self.sleep = sleep
         self.session = requests.Session()
         self.calls = 0  # HTTP requests sent, retries included
+
+    @classmethod
+    def account_from_connection(cls) -> ApiAccount:
+        return ApiAccount.from_connection(cls.conn_id, cls.default_host)
+
+    @classmethod
+    def from_connection(cls, *, rate: float | None = None, **kwargs: Any) -> JsonApi:
+        """The API as the Airflow connection ``conn_id`` configures it."""
+        account = cls.account_from_connection()
+        if rate is None:
+            rate = float(account.extra.get("rate") or cls.default_rate)
+        return cls(account, rate=rate, **kwargs)
 
     def authenticate(self, params: dict[str, Any]) -> dict[str, Any]:
         """The parameters as sent: add the token or signature. Override per platform."""

@@ -161,6 +161,8 @@ class OkPageError(ApiError):
 class OkApi(JsonApi):
     """fb.do calls signed with the session secret; OK's error answers mapped to the error classes."""
 
+    conn_id, default_host, default_rate = CONN_ID, DEFAULT_HOST, DEFAULT_RATE
+
     platform = PLATFORM
 
     def __init__(self, account: ApiAccount, *, rate: float = DEFAULT_RATE, **kwargs: Any):

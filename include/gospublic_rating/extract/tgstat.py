@@ -116,14 +116,7 @@ class TgstatApi(JsonApi):
     def __init__(self, account: ApiAccount, *, rate: float = DEFAULT_RATE, **options: Any):
         super().__init__(account, rate=rate, **options)
 
-    @classmethod
-    def from_connection(cls, conn_id: str = CONN_ID, **options: Any) -> TgstatApi:
-        """The API of an Airflow connection: host → base URL (default api.tgstat.ru),
-        password → token, extra ``rate`` → requests per second (unless ``rate`` is given)."""
-        account = ApiAccount.from_connection(conn_id, DEFAULT_HOST)
-        if "rate" not in options and account.extra.get("rate"):
-            options["rate"] = float(account.extra["rate"])
-        return cls(account, **options)
+    conn_id, default_host, default_rate = CONN_ID, DEFAULT_HOST, DEFAULT_RATE
 
     def authenticate(self, params: dict[str, Any]) -> dict[str, Any]:
         if not self.account.token:

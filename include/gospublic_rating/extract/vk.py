@@ -118,17 +118,15 @@ class VkApi(JsonApi):
     def __init__(self, account: ApiAccount, *, rate: float = DEFAULT_RATE, **kwargs: Any):
         super().__init__(account, rate=rate, **kwargs)
 
+    conn_id, default_host, default_rate = CONN_ID, DEFAULT_HOST, DEFAULT_RATE
+
     @classmethod
-    def from_connection(cls, conn_id: str = CONN_ID, *, rate: float | None = None, **kwargs: Any) -> VkApi:
-        """The API of an Airflow connection: host → base URL (default the real VK host; a host
-        without a path gets VK's ``/method``), password → token, extra ``rate`` → requests per
-        second (default 3)."""
-        account = ApiAccount.from_connection(conn_id, DEFAULT_HOST)
+    def account_from_connection(cls) -> ApiAccount:
+        """A connection host without a path gets VK's ``/method``."""
+        account = super().account_from_connection()
         if urlsplit(account.base_url).path in ("", "/"):
             account = replace(account, base_url=account.base_url.rstrip("/") + "/method")
-        if rate is None:
-            rate = float(account.extra.get("rate") or DEFAULT_RATE)
-        return cls(account, rate=rate, **kwargs)
+        return account
 
     def authenticate(self, params: dict[str, Any]) -> dict[str, Any]:
         return {**params, "access_token": self.account.token, "v": params.get("v", API_VERSION)}

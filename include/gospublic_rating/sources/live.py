@@ -29,7 +29,6 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..contract import SCHEMAS, ContractError
-from ..extract.http import ApiAccount
 from ..extract.landing import Landing, LandingBatch
 from ..lake import RunLake, write_parquet
 from ..period import Period
@@ -60,9 +59,7 @@ def make_extractor(platform: str):
     """The extractor of ``platform`` with its API account from the Airflow connection."""
     spec = PLATFORM_APIS[platform]
     module = _module(platform)
-    account = ApiAccount.from_connection(module.CONN_ID, module.DEFAULT_HOST)
-    rate = float(account.extra.get("rate") or module.DEFAULT_RATE)
-    api = getattr(module, spec.api_class)(account, rate=rate)
+    api = getattr(module, spec.api_class).from_connection()
     return getattr(module, spec.extractor_class)(api), api
 
 
