@@ -67,8 +67,9 @@ run: airflow-db
 test: airflow-db
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: airflow-db
 	$(BIN)/python -m gospublic_rating bench
+	PYTHONPATH=$(CURDIR)/include:$(CURDIR)/tests $(BIN)/python tests/benchmarks/bench_vk_extract.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -82,8 +82,11 @@ def servers():
         vk_groups[_vk_id(org_id)] = {
             "members_count": 1000 + n,
             "is_government_organization": True,
-            "posts": [{"id": i + 1, "date": _day(i), "views": 100, "likes": 5, "comments": 2, "reposts": 1}
-                      for i in range(posts)] + [{"id": 999, "date": START - 86_400, "views": 7}],
+            "posts": [
+                {"id": i + 1, "date": _day(i), "views": 100, "likes": 5, "comments": 2, "reposts": 1}
+                for i in range(posts)
+            ]
+            + [{"id": 999, "date": START - 86_400, "views": 7}],
         }
         ok_groups[str(_ok_id(org_id))] = FakeGroup(
             members=500 + n,
@@ -106,12 +109,24 @@ def servers():
 def connections(servers, monkeypatch):
     """AIRFLOW_CONN_* pointing at the local servers, as a deployment's connections would."""
     values = {
-        "VK_API": {"conn_type": "http", "host": servers["vk"].url + "/method", "password": TOKENS["vk"],
-                   "extra": {"rate": 200}},
-        "OK_API": {"conn_type": "http", "host": servers["ok"].url, "password": TOKENS["ok"],
-                   "extra": {"application_key": "APPKEY", "application_secret_key": OK_SECRET, "rate": 200}},
-        "TGSTAT_API": {"conn_type": "http", "host": servers["tgstat"].url, "password": TOKENS["tgstat"],
-                       "extra": {"rate": 200}},
+        "VK_API": {
+            "conn_type": "http",
+            "host": servers["vk"].url + "/method",
+            "password": TOKENS["vk"],
+            "extra": {"rate": 200},
+        },
+        "OK_API": {
+            "conn_type": "http",
+            "host": servers["ok"].url,
+            "password": TOKENS["ok"],
+            "extra": {"application_key": "APPKEY", "application_secret_key": OK_SECRET, "rate": 200},
+        },
+        "TGSTAT_API": {
+            "conn_type": "http",
+            "host": servers["tgstat"].url,
+            "password": TOKENS["tgstat"],
+            "extra": {"rate": 200},
+        },
     }
     for name, value in values.items():
         monkeypatch.setenv(f"AIRFLOW_CONN_{name}", json.dumps(value))
@@ -121,8 +136,9 @@ def connections(servers, monkeypatch):
 def _spec(registry_dir: Path, run_id: str = "live-run") -> RunSpec:
     from conftest import NOW
 
-    return RunSpec.resolve(period=str(OCTOBER), run_after=NOW, dag_run_id=run_id, source="live",
-                           registry_dir=str(registry_dir))
+    return RunSpec.resolve(
+        period=str(OCTOBER), run_after=NOW, dag_run_id=run_id, source="live", registry_dir=str(registry_dir)
+    )
 
 
 def _extract_everything(spec: RunSpec) -> dict[str, list[dict]]:
@@ -155,10 +171,12 @@ def test_live_month_is_rated_and_published(registry_dir, connections, servers):
     expected = 2 * sum(per_org) - (3 + 5) + sum(p for (_, _, n), p in zip(_orgs(), per_org, strict=True) if n % 2 == 0)
     assert posts.num_rows == expected
     with duckdb.connect(str(warehouse_path()), read_only=True) as con:
-        source, = con.execute("select source from snapshot.runs where snapshot_id = ?",
-                              [published["snapshot_id"]]).fetchall()[0]
-        ranked = con.execute("select count(*) from snapshot.ranking where snapshot_id = ?",
-                             [published["snapshot_id"]]).fetchall()[0][0]
+        (source,) = con.execute(
+            "select source from snapshot.runs where snapshot_id = ?", [published["snapshot_id"]]
+        ).fetchall()[0]
+        ranked = con.execute(
+            "select count(*) from snapshot.ranking where snapshot_id = ?", [published["snapshot_id"]]
+        ).fetchall()[0][0]
     assert source == "live" and ranked == 89
 
     for path in spec.lake.root.rglob("*"):
@@ -208,8 +226,10 @@ def test_a_killed_extraction_resumes_without_loss_or_duplicates(registry_dir, co
 def test_raw_parquet_is_rebuilt_from_the_landing_archive_alone(registry_dir, connections, servers):
     spec = _spec(registry_dir)
     _extract_everything(spec)
-    before = {p: (pq.read_table(spec.lake.raw_table("page_stats", p)), pq.read_table(spec.lake.raw_table("posts", p)))
-              for p in spec.methodology.platforms}
+    before = {
+        p: (pq.read_table(spec.lake.raw_table("page_stats", p)), pq.read_table(spec.lake.raw_table("posts", p)))
+        for p in spec.methodology.platforms
+    }
     calls = sum(len(s.requests) for s in servers.values())
     for platform in spec.methodology.platforms:
         spec.lake.raw_table("page_stats", platform).unlink()
@@ -225,9 +245,21 @@ def test_live_run_through_airflow(registry_dir, connections, servers, isolated_d
     if not os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
         pytest.fail("needs Airflow's environment: run through `make test`")
     result = subprocess.run(
-        [sys.executable, "-m", "gospublic_rating", "run-dag", "--source", "live", "--registry-dir",
-         str(registry_dir), "--period", str(OCTOBER)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "gospublic_rating",
+            "run-dag",
+            "--source",
+            "live",
+            "--registry-dir",
+            str(registry_dir),
+            "--period",
+            str(OCTOBER),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "source live" in result.stdout and "DEMO" not in result.stdout
