@@ -13,7 +13,6 @@ import sys
 import time
 
 from fakes.vk_server import FakeVk
-
 from gospublic_rating.extract.http import ApiAccount
 from gospublic_rating.extract.landing import LandingBatch
 from gospublic_rating.extract.vk import VkApi, VkExtractor

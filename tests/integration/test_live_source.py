@@ -18,7 +18,6 @@ import pytest
 from fakes.ok_server import FakeGroup, FakeOk, topic
 from fakes.tgstat_server import FakeTgstat, post
 from fakes.vk_server import FakeVk
-
 from gospublic_rating import pipeline
 from gospublic_rating.extract.http import TransientError
 from gospublic_rating.lake import warehouse_path
