@@ -144,6 +144,21 @@ def cmd_generate_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rebuild_raw(args: argparse.Namespace) -> int:
+    """Rebuild a live run's raw page_stats and posts from its landing archive, calling no API."""
+    from .lake import RunLake
+    from .sources.live import PLATFORM_APIS, rebuild_raw
+
+    lake = RunLake(Path(args.run_dir))
+    platforms = args.platform or [p for p in PLATFORM_APIS if (lake.root / "landing" / p).is_dir()]
+    if not platforms:
+        return _fail(f"{lake.root}: no landing archive (landing/<platform>/) in this run folder")
+    for platform in platforms:
+        counts = rebuild_raw(lake, platform)
+        print(f"{platform}: {counts['page_stats']:,} page_stats rows, {counts['posts']:,} posts rebuilt")
+    return 0
+
+
 def cmd_ensure_database(args: argparse.Namespace) -> int:
     """Create a PostgreSQL database (for Airflow's metadata) unless it exists."""
     import psycopg2
@@ -209,6 +224,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=int, default=None, help="organisations (default 150000)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the demo source's)")
     p.set_defaults(func=cmd_generate_demo)
+
+    p = sub.add_parser("rebuild-raw", help="rebuild a live run's raw Parquet from its landing archive alone")
+    p.add_argument("run_dir", help="the run's lake folder (snapshot.runs.lake_path)")
+    p.add_argument("--platform", action="append", choices=["vk", "ok", "telegram"], help="only this platform")
+    p.set_defaults(func=cmd_rebuild_raw)
 
     p = sub.add_parser("ensure-database", help="create Airflow's PostgreSQL metadata database if missing")
     p.add_argument("name")

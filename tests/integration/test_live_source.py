@@ -233,7 +233,10 @@ def test_raw_parquet_is_rebuilt_from_the_landing_archive_alone(registry_dir, con
     for platform in spec.methodology.platforms:
         spec.lake.raw_table("page_stats", platform).unlink()
         spec.lake.raw_table("posts", platform).unlink()
-        live.rebuild_raw(spec.lake, platform)
+    from gospublic_rating.cli import main
+
+    assert main(["rebuild-raw", str(spec.lake.root)]) == 0
+    for platform in spec.methodology.platforms:
         stats, posts = before[platform]
         assert pq.read_table(spec.lake.raw_table("page_stats", platform)).equals(stats)
         assert pq.read_table(spec.lake.raw_table("posts", platform)).equals(posts)
