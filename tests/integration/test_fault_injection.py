@@ -211,3 +211,18 @@ def test_evidence_is_kept_and_the_snapshot_records_the_suites_it_passed(run_mont
     assert stages == {"raw", "staging", "intermediate", "marts"}
     assert all(row[2] for row in rows) and all(row[3] > 0 for row in rows)
     assert {"raw.posts", "marts.ranking", "intermediate.int_region_indicators"} <= {row[1] for row in rows}
+
+
+def test_large_frames_are_checked_pass_fail_then_in_detail_when_they_fail(run_month, monkeypatch):
+    from gospublic_rating import validation
+
+    monkeypatch.setattr(validation, "LARGE_FRAME_ROWS", 50)  # every frame of this small run counts as large
+    with pytest.raises(ValidationFailed) as failure:
+        run_month("faulty", tamper={"raw": negative_views})
+    message = str(failure.value)
+    assert "1 unexpected" in message and "views=-5" in message, "the detailed second pass names the rows"
+    assert _published_runs() == 0
+    spec = run_month("clean")
+    assert _published_runs() == 1
+    summary = (spec.lake.layer("evidence") / "validation" / "raw.json").read_text(encoding="utf-8")
+    assert '"success": true' in summary
