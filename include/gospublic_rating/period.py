@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from .errors import NotRetryable
@@ -62,8 +62,6 @@ class Period:
     def end_utc(self) -> datetime:
         return self.end.astimezone(UTC)
 
-    def first_day(self) -> date:
-        return date(self.year, self.month, 1)
 
     def require_complete(self, now: datetime) -> Period:
         """Raise PeriodError unless the period ended before ``now``."""

@@ -191,7 +191,8 @@ def publish_snapshot(spec: RunSpec) -> dict:
         indicators_per_region=len(methodology.indicators),
     )
     _write_evidence(spec, {**evidence, "published": True, "snapshot_id": snapshot.snapshot_id})
-    log.info("published snapshot %s (%d regions) to %s", snapshot.snapshot_id, snapshot.regions, warehouse_path())
+    verb = "was already published by this run (a retried task)" if snapshot.already_published else "published"
+    log.info("snapshot %s (%d regions) %s to %s", snapshot.snapshot_id, snapshot.regions, verb, warehouse_path())
     return {"snapshot_id": snapshot.snapshot_id, "warehouse": str(warehouse_path()), "regions": snapshot.regions}
 
 

@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
@@ -230,6 +229,3 @@ class JsonApi:
             self.sleep(wait)
         raise TransientError(f"{where}: gave up after {self.max_attempts} attempts: {last}")
 
-
-def host_of(url: str) -> str:
-    return urlsplit(url).netloc
