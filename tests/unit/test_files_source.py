@@ -68,34 +68,31 @@ def test_missing_column_is_named(input_dir):
         check_input(input_dir)
 
 
-def test_value_of_the_wrong_type_names_row_and_field(input_dir, tmp_path):
-    def text_followers(table):
-        values = [str(v) if v is not None else None for v in table.column("followers").to_pylist()]
-        values[4] = "много"
-        return table.set_column(table.schema.get_field_index("followers"), "followers", pa.array(values))
+def _with_value(column: str, row: int, value: str):
+    """A change of one cell (0-based row); the column becomes text if it was not."""
 
-    _rewrite(input_dir, "page_stats", text_followers)
-    with pytest.raises(ContractError, match=r"page_stats\.parquet, row 5, field followers"):
-        _extract_all(input_dir, RunLake(tmp_path / "run"))
+    def change(table: pa.Table) -> pa.Table:
+        values = [None if v is None else str(v) for v in table.column(column).to_pylist()]
+        values[row] = value
+        return table.set_column(table.schema.get_field_index(column), column, pa.array(values, pa.string()))
 
-
-def test_unknown_platform_names_row_and_field(input_dir, tmp_path):
-    def max_platform(table):
-        values = table.column("platform").to_pylist()
-        values[2] = "max"
-        return table.set_column(table.schema.get_field_index("platform"), "platform", pa.array(values))
-
-    _rewrite(input_dir, "pages", max_platform)
-    with pytest.raises(ContractError, match=r"pages\.parquet, row 3, field platform: 'max' is not one of"):
-        _extract_all(input_dir, RunLake(tmp_path / "run"))
+    return change
 
 
-def test_page_stats_of_another_period_is_a_clear_error(input_dir, tmp_path):
-    def september(table):
-        values = table.column("period").to_pylist()
-        values[0] = "2026-09"
-        return table.set_column(table.schema.get_field_index("period"), "period", pa.array(values))
-
-    _rewrite(input_dir, "page_stats", september)
-    with pytest.raises(ContractError, match=r"page_stats\.parquet, row 1, field period: '2026-09', but this run rates"):
+@pytest.mark.parametrize(
+    ("table", "change", "message"),
+    [
+        ("page_stats", _with_value("followers", 4, "много"), r"page_stats\.parquet, row 5, field followers"),
+        ("pages", _with_value("platform", 2, "max"), r"pages\.parquet, row 3, field platform: 'max' is not one of"),
+        (
+            "page_stats",
+            _with_value("period", 0, "2026-09"),
+            r"page_stats\.parquet, row 1, field period: '2026-09', but this run rates",
+        ),
+    ],
+    ids=["wrong-type", "unknown-platform", "another-period"],
+)
+def test_a_bad_value_names_file_row_and_field(input_dir, tmp_path, table, change, message):
+    _rewrite(input_dir, table, change)
+    with pytest.raises(ContractError, match=message):
         _extract_all(input_dir, RunLake(tmp_path / "run"))
