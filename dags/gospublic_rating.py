@@ -44,7 +44,7 @@ FAIL_FAST = ExceptionRetryPolicy(
     ]
 )
 # One pool per API account caps how many batches call it at once; the client itself paces
-# requests to the account's rate. (`make setup` creates the pools with one slot each.)
+# requests to the account's rate. (`make run` and `make test` create the pools with one slot each.)
 PLATFORM_POOLS = {"vk": "vk_api", "ok": "ok_api", "telegram": "tgstat_api"}
 RANKING_ASSET = Asset(name="gospublic_ranking_snapshot", uri="gospublic-rating://warehouse/snapshot/ranking")
 
