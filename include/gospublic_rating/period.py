@@ -62,7 +62,6 @@ class Period:
     def end_utc(self) -> datetime:
         return self.end.astimezone(UTC)
 
-
     def require_complete(self, now: datetime) -> Period:
         """Raise PeriodError unless the period ended before ``now``."""
         if self.end > now:

@@ -144,3 +144,23 @@ def test_account_from_the_connection_variable(monkeypatch):
     account = ApiAccount.from_connection("demo_api", "https://api.example")
     assert account.base_url == "http://127.0.0.1:8080"
     assert account.token == TOKEN and account.extra == {"rate": "2"}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (7, 7),
+        ("12", 12),
+        (None, 0),
+        ("n/a", 0),
+        (-3, 0),
+        (True, 0),
+        ({"count": 5}, 5),
+        ({"👍": 2, "🔥": 3}, 5),
+        ([{"count": 1}, 4], 5),
+    ],
+)
+def test_counters_read_as_non_negative_ints(value, expected):
+    from gospublic_rating.extract.counters import counter
+
+    assert counter(value) == expected

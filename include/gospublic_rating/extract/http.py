@@ -228,4 +228,3 @@ class JsonApi:
             log.warning("%s; retry %d/%d in %.1f s", last, attempt + 1, self.max_attempts - 1, wait)
             self.sleep(wait)
         raise TransientError(f"{where}: gave up after {self.max_attempts} attempts: {last}")
-

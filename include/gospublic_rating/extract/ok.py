@@ -75,6 +75,7 @@ from typing import Any
 
 from ..contract import ContractError
 from ..period import Period
+from .counters import counter
 from .http import ApiAccount, ApiError, AuthError, JsonApi, ThrottledError, TransientError
 from .landing import LandingBatch
 
@@ -375,10 +376,10 @@ def _post_row(page_id: str, platform: str, topic: dict[str, Any], created_ms: in
         "platform": platform,
         "post_id": str(topic.get("id")),
         "published_at": datetime.fromtimestamp(created_ms / 1000, UTC),
-        "views": _count(topic.get("views_count")),
-        "likes": _count((topic.get("like_summary") or {}).get("count")),
-        "comments": _count((topic.get("discussion_summary") or {}).get("comments_count")),
-        "reposts": _count((topic.get("reshare_summary") or {}).get("count")),
+        "views": counter(topic.get("views_count")),
+        "likes": counter((topic.get("like_summary") or {}).get("count")),
+        "comments": counter((topic.get("discussion_summary") or {}).get("comments_count")),
+        "reposts": counter((topic.get("reshare_summary") or {}).get("count")),
     }
 
 
@@ -402,11 +403,6 @@ def _int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def _count(value: Any) -> int:
-    """A counter: absent or unreadable counts as 0, never below 0."""
-    return max(_int(value) or 0, 0)
 
 
 def _ms(moment: datetime) -> int:

@@ -75,6 +75,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..period import Period
+from .counters import counter
 from .http import ApiAccount, ApiError, AuthError, JsonApi, QuotaError, ThrottledError, TransientError
 from .landing import LandingBatch
 
@@ -308,9 +309,8 @@ def parse(records: Iterable[dict]) -> tuple[list[dict], list[dict]]:
             seen.add(post_id)
             extra = multi.get((page_id, tgstat_id), {})
 
-            def counter(key: str, item=item, extra=extra) -> int:
-                value = item.get(key) if key in item else extra.get(_MULTI_KEYS[key])
-                return _count(value)
+            def read(key: str, item=item, extra=extra) -> int:
+                return counter(item.get(key) if key in item else extra.get(_MULTI_KEYS[key]))
 
             posts.append(
                 {
@@ -318,10 +318,10 @@ def parse(records: Iterable[dict]) -> tuple[list[dict], list[dict]]:
                     "platform": "telegram",
                     "post_id": post_id,
                     "published_at": published,
-                    "views": counter("views"),
-                    "likes": counter("reactions_count"),
-                    "comments": counter("comments_count"),
-                    "reposts": counter("shares_count"),
+                    "views": read("views"),
+                    "likes": read("reactions_count"),
+                    "comments": read("comments_count"),
+                    "reposts": read("shares_count"),
                 }
             )
     return stats, posts
@@ -337,14 +337,3 @@ def _int(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
-
-
-def _count(value: Any) -> int:
-    """A counter as a non-negative int; per-emoji reactions (a mapping or a list) are summed."""
-    if value is None:
-        return 0
-    if isinstance(value, dict):
-        return sum(_count(v.get("count") if isinstance(v, dict) else v) for v in value.values())
-    if isinstance(value, list):
-        return sum(_count(v.get("count") if isinstance(v, dict) else v) for v in value)
-    return max(0, _int(value))

@@ -68,6 +68,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..period import Period
+from .counters import counter
 from .http import SECRET_KEYS, ApiAccount, ApiError, AuthError, JsonApi, ThrottledError, TransientError
 from .landing import LandingBatch
 
@@ -303,15 +304,6 @@ def _received(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def _count(value: Any) -> int:
-    if isinstance(value, dict):
-        value = value.get("count")
-    try:
-        return max(int(value or 0), 0)
-    except (TypeError, ValueError):
-        return 0
-
-
 # --------------------------------------------------------------------------------------
 
 
@@ -538,10 +530,10 @@ def parse(records: Iterable[dict]) -> tuple[list[dict], list[dict]]:
                     "platform": PLATFORM,
                     "post_id": post_id,
                     "published_at": datetime.fromtimestamp(int(item["date"]), UTC),
-                    "views": _count(item.get("views")),
-                    "likes": _count(item.get("likes")),
-                    "comments": _count(item.get("comments")),
-                    "reposts": _count(item.get("reposts")),
+                    "views": counter(item.get("views")),
+                    "likes": counter(item.get("likes")),
+                    "comments": counter(item.get("comments")),
+                    "reposts": counter(item.get("reposts")),
                 }
             )
     return stats_rows, post_rows
