@@ -1,9 +1,7 @@
 -- stg_regions
--- grain: one row per federal subject (region_code); uniqueness is checked on the raw
--- table by the raw validation suite, which stops a run before staging.
+-- grain: one row per federal subject (region_code).
 -- input: raw_regions (contract table `regions`).
-select
-    trim(region_code) as region_code,
-    trim(region_name) as region_name,
-    trim(federal_district) as federal_district
+-- Staging renames nothing and repairs nothing: the raw validation suites, which stop a run
+-- before staging, guarantee unique keys and codes of the reference list.
+select region_code, region_name, federal_district
 from raw_regions
