@@ -16,7 +16,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..contract import ORG_KINDS, PAGE_STATUSES, SCHEMAS, TABLES, ContractError, conform
+from ..contract import (
+    ORG_KINDS,
+    PAGE_STATUSES,
+    PLATFORM_TABLES,
+    REGISTRY_TABLES,
+    SCHEMAS,
+    TABLES,
+    ContractError,
+    conform,
+)
 from ..lake import RunLake, write_parquet
 from ..methodology import load as load_methodology
 from ..period import Period
@@ -49,11 +58,12 @@ def check_input(input_dir: Path) -> None:
         raise ContractError("bad input:\n  " + "\n  ".join(problems))
 
 
-def read_table(input_dir: Path, table: str) -> pa.Table:
-    """One contract table from the folder, cast to the contract schema."""
+def read_table(input_dir: Path, table: str, platform: str | None = None) -> pa.Table:
+    """One contract table from the folder (only ``platform``'s rows, if given), in contract types."""
     path = _path(input_dir, table)
+    filters = [("platform", "=", platform)] if platform else None
     try:
-        raw = pq.read_table(path, columns=None)
+        raw = pq.read_table(path, filters=filters)
     except FileNotFoundError:
         raise ContractError(f"{path}: missing") from None
     except (OSError, pa.ArrowException) as error:
@@ -61,21 +71,23 @@ def read_table(input_dir: Path, table: str) -> pa.Table:
     return conform(raw, table, str(path))
 
 
-def _normalised(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    return pc.utf8_lower(pc.utf8_trim_whitespace(column))
+def _first_row(mask: pa.ChunkedArray) -> int | None:
+    """0-based index of the first true (or null) value of ``mask``, if any."""
+    mask = pc.fill_null(mask, True)
+    return pc.index(mask, True).as_py() if pc.any(mask).as_py() else None
 
 
 def require_values(table: pa.Table, field: str, allowed: tuple[str, ...], origin: str) -> None:
-    """ContractError naming the first row whose ``field`` is not one of ``allowed``."""
-    values = _normalised(table.column(field))
-    bad = pc.invert(pc.fill_null(pc.is_in(values, value_set=pa.array(allowed)), False))
-    if pc.any(bad).as_py():
-        row = pc.index(bad, True).as_py()
+    """ContractError naming the first row whose ``field`` is not exactly one of ``allowed``."""
+    row = _first_row(pc.invert(pc.is_in(table.column(field), value_set=pa.array(allowed))))
+    if row is not None:
         value = table.column(field)[row].as_py()
         raise ContractError(f"{origin}, row {row + 1}, field {field}: {value!r} is not one of {', '.join(allowed)}")
 
 
 class FilesSource(WholePlatform):
+    """Checks every file once with the registry; each platform task then reads its own rows."""
+
     name = "files"
 
     def __init__(self, input_dir: Path):
@@ -85,34 +97,30 @@ class FilesSource(WholePlatform):
         check_input(self.input_dir)
         platforms = load_methodology().platforms
         counts = {}
-        for name in ("regions", "organizations", "pages"):
-            table = read_table(self.input_dir, name)
-            if name == "organizations":
-                require_values(table, "org_kind", ORG_KINDS, str(_path(self.input_dir, name)))
-            if name == "pages":
-                require_values(table, "platform", platforms, str(_path(self.input_dir, name)))
-            write_parquet(table, lake.raw_table(name))
-            counts[name] = table.num_rows
-        for name in ("page_stats", "posts"):
-            platform_column = pq.read_table(_path(self.input_dir, name), columns=["platform"])
-            require_values(platform_column, "platform", platforms, str(_path(self.input_dir, name)))
-        return counts
-
-    def extract_platform(self, lake: RunLake, period: Period, platform: str) -> dict[str, int]:
-        counts = {}
-        for name in ("page_stats", "posts"):
-            table = read_table(self.input_dir, name)
+        for name in TABLES:
+            table = read_table(self.input_dir, name)  # whole file: errors name rows of the file
             origin = str(_path(self.input_dir, name))
+            if name == "organizations":
+                require_values(table, "org_kind", ORG_KINDS, origin)
+            if name in ("pages", "page_stats", "posts"):
+                require_values(table, "platform", platforms, origin)
             if name == "page_stats":
                 require_values(table, "status", PAGE_STATUSES, origin)
-                wrong = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(table.column("period")), str(period)), True)
-                if pc.any(wrong).as_py():
-                    row = pc.index(wrong, True).as_py()
+                row = _first_row(pc.not_equal(table.column("period"), str(period)))
+                if row is not None:
                     raise ContractError(
                         f"{origin}, row {row + 1}, field period: {table.column('period')[row].as_py()!r}, "
                         f"but this run rates {period}"
                     )
-            mine = table.filter(pc.equal(_normalised(table.column("platform")), platform))
+            if name in REGISTRY_TABLES:
+                write_parquet(table, lake.raw_table(name))
+                counts[name] = table.num_rows
+        return counts
+
+    def extract_platform(self, lake: RunLake, period: Period, platform: str) -> dict[str, int]:
+        counts = {}
+        for name in PLATFORM_TABLES:
+            mine = read_table(self.input_dir, name, platform)
             write_parquet(mine, lake.raw_table(name, platform))
             counts[name] = mine.num_rows
         return counts
