@@ -45,8 +45,8 @@ class RunLake:
     root: Path
 
     @classmethod
-    def for_run(cls, period: str, dag_run_id: str, base: Path | None = None) -> RunLake:
-        return cls((base or data_dir()) / "lake" / period / run_key(dag_run_id))
+    def for_run(cls, period: str, dag_run_id: str) -> RunLake:
+        return cls(data_dir() / "lake" / period / run_key(dag_run_id))
 
     def layer(self, name: str) -> Path:
         return self.root / name

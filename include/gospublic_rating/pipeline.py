@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import models, validation
 from .errors import NotRetryable
-from .lake import RunLake, data_dir, warehouse_path
+from .lake import RunLake, warehouse_path
 from .methodology import DEFAULT_VERSION, Methodology
 from .methodology import load as load_methodology
 from .period import Period
@@ -40,7 +40,6 @@ class RunSpec:
     input_dir: str | None = None
     registry_dir: str | None = None
     methodology_version: str = DEFAULT_VERSION
-    data_dir: str | None = None
 
     @classmethod
     def resolve(
@@ -68,7 +67,6 @@ class RunSpec:
             seed=seed,
             input_dir=str(Path(input_dir).resolve()) if input_dir else None,
             registry_dir=str(Path(registry_dir).resolve()) if registry_dir else None,
-            data_dir=str(data_dir()),
         )
 
     def to_dict(self) -> dict:
@@ -80,7 +78,7 @@ class RunSpec:
 
     @property
     def lake(self) -> RunLake:
-        return RunLake.for_run(self.period, self.dag_run_id, Path(self.data_dir) if self.data_dir else None)
+        return RunLake.for_run(self.period, self.dag_run_id)
 
     @property
     def methodology(self) -> Methodology:
