@@ -29,35 +29,43 @@ from .sources.demo import PLATFORMS, DemoSource
 BENCH_PERIOD = Period(2026, 10)
 
 
-def _tree_rss(process: psutil.Process) -> int:
-    total = 0
-    for p in [process, *process.children(recursive=True)]:
-        with contextlib.suppress(psutil.Error):
-            total += p.memory_info().rss
-    return total
+class PeakMemory:
+    """Samples the resident memory of a process and its children every 20 ms, in a thread."""
+
+    def __init__(self, process: psutil.Process):
+        self.process = process
+        self.baseline = self.peak = self._rss()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _rss(self) -> int:
+        total = 0
+        for p in [self.process, *self.process.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                total += p.memory_info().rss
+        return total
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            self.peak = max(self.peak, self._rss())
+            time.sleep(0.02)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
 
 
 def run_and_sample(command: list[str], cwd: Path | None = None) -> tuple[int, float, int]:
     """Run ``command``; return exit code, wall seconds and peak tree RSS in bytes."""
     started = time.perf_counter()
     child = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    watched = psutil.Process(child.pid)
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            with contextlib.suppress(psutil.Error):
-                peak = max(peak, _tree_rss(watched))
-            time.sleep(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    code = child.wait()
-    done.set()
-    sampler.join()
-    return code, time.perf_counter() - started, peak
+    with PeakMemory(psutil.Process(child.pid)) as memory:
+        code = child.wait()
+    return code, time.perf_counter() - started, memory.peak
 
 
 def _validate_all(lake_root: str, data_dir: str) -> dict:
@@ -67,36 +75,24 @@ def _validate_all(lake_root: str, data_dir: str) -> dict:
     os.environ["GOSPUBLIC_DATA_DIR"] = data_dir  # no warehouse there: no previous period
     from . import validation
 
-    process = psutil.Process()
-    baseline = peak = process.memory_info().rss
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, process.memory_info().rss)
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    started = time.perf_counter()
-    validation.start_gx()
-    gx_start = time.perf_counter() - started
     stages, outcomes = {}, []
-    for stage in validation.STAGES:
-        clock = time.perf_counter()
-        outcomes += validation.validate_stage(RunLake(Path(lake_root)), stage, load_methodology(), BENCH_PERIOD, "demo")
-        stages[stage] = time.perf_counter() - clock
-    total = time.perf_counter() - started
-    done.set()
-    sampler.join()
+    with PeakMemory(psutil.Process()) as memory:
+        started = time.perf_counter()
+        validation.start_gx()
+        gx_start = time.perf_counter() - started
+        for stage in validation.STAGES:
+            clock = time.perf_counter()
+            lake = RunLake(Path(lake_root))
+            outcomes += validation.validate_stage(lake, stage, load_methodology(), BENCH_PERIOD, "demo")
+            stages[stage] = time.perf_counter() - clock
+        total = time.perf_counter() - started
     return {
         "total": total,
         "gx_start": gx_start,
         "stages": stages,
         "suites": len(outcomes),
         "expectations": sum(o.evaluated for o in outcomes),
-        "extra": peak - baseline,
+        "extra": memory.peak - memory.baseline,
     }
 
 
