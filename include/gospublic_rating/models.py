@@ -149,11 +149,16 @@ def export_layer(con: duckdb.DuckDBPyConnection, lake: RunLake, layer: str) -> d
     return counts
 
 
+def layers_before(layer: str) -> list[str]:
+    """The model layers built before ``layer``, in order."""
+    order = list(LAYERS)
+    return order[: order.index(layer)]
+
+
 def run_layer(lake: RunLake, layer: str, methodology: Methodology, period: Period) -> dict[str, int]:
     """Build one layer of a run from the Parquet files of the layers before it."""
-    order = list(LAYERS)
     with connect() as con:
         attach_raw(con, lake)
-        attach_layers(con, lake, order[: order.index(layer)])
+        attach_layers(con, lake, layers_before(layer))
         build(con, [layer], methodology, period)
         return export_layer(con, lake, layer)

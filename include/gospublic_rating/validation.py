@@ -223,11 +223,8 @@ class _Runner:
 
 
 def _stage_layers(stage: str) -> list[str]:
-    """The model layers a stage's check frames may read."""
-    if stage == "raw":
-        return []
-    order = list(models.LAYERS)
-    return order[: order.index(stage) + 1]
+    """The model layers a stage's check frames may read: its own and those before it."""
+    return [] if stage == "raw" else [*models.layers_before(stage), stage]
 
 
 def validate_stage(lake: RunLake, stage: str, methodology, period: Period, source: str) -> list[SuiteOutcome]:
