@@ -29,16 +29,18 @@ def _fail(message: str, code: int = 2) -> int:
 def cmd_preflight(args: argparse.Namespace) -> int:
     """Check the run's settings before Airflow starts, so mistakes surface in one line."""
     from .errors import NotRetryable, SettingsError
-    from .period import Period
-    from .sources import make_source
+    from .pipeline import RunSpec
     from .sources.files import check_input
 
     try:
-        now = datetime.now(UTC)
-        period = Period.parse(args.period) if args.period else Period.last_complete_before(now)
-        period.require_complete(now)
-        make_source(
-            args.source, scale=args.scale, input_dir=args.input_dir or None, registry_dir=args.registry_dir or None
+        spec = RunSpec.resolve(
+            period=args.period or None,
+            run_after=datetime.now(UTC),
+            dag_run_id="preflight",
+            source=args.source,
+            scale=args.scale,
+            input_dir=args.input_dir or None,
+            registry_dir=args.registry_dir or None,
         )
         if args.source == "files":
             check_input(Path(args.input_dir))
@@ -46,6 +48,7 @@ def cmd_preflight(args: argparse.Namespace) -> int:
             raise SettingsError(f"{args.registry_dir}: registry folder does not exist")
     except NotRetryable as error:
         return _fail(str(error))
+    period = spec.period
     print(f"rating period {period}, source {args.source}" + (f" ({args.input_dir})" if args.input_dir else ""))
     return 0
 
