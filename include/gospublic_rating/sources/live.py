@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..contract import SCHEMAS, ContractError
@@ -79,8 +78,9 @@ class LiveSource:
         return counts
 
     def _pages(self, lake: RunLake, platform: str) -> list[tuple[str, str]]:
-        pages = pq.read_table(lake.raw_table("pages"), columns=["page_id", "platform", "platform_page_id"])
-        mine = pages.filter(pc.equal(pages.column("platform"), platform)).sort_by("page_id")
+        mine = pq.read_table(
+            lake.raw_table("pages"), columns=["page_id", "platform_page_id"], filters=[("platform", "=", platform)]
+        ).sort_by("page_id")
         return list(zip(mine.column("page_id").to_pylist(), mine.column("platform_page_id").to_pylist(), strict=True))
 
     def plan_batches(self, lake: RunLake, platform: str) -> list[int]:
