@@ -335,7 +335,8 @@ def test_built_from_the_ok_api_connection(monkeypatch):
             "extra": {"application_key": APP_KEY, "application_secret_key": APP_SECRET, "rate": "100"},
         }
         monkeypatch.setenv("AIRFLOW_CONN_OK_API", json.dumps(connection))
-        extractor, api = make_extractor("ok")
+        extractor = make_extractor("ok")
+        api = extractor.api
         batch = LandingBatch("ok", 0, str(PERIOD), [["ok:1", "1"]])
         extractor.fetch(batch, pages_of("1"), PERIOD)
     assert api.calls == 2 and api.pacer.interval == pytest.approx(0.01)

@@ -58,8 +58,7 @@ def make_extractor(platform: str):
     """The extractor of ``platform`` with its API account from the Airflow connection."""
     spec = PLATFORM_APIS[platform]
     module = _module(platform)
-    api = getattr(module, spec.api_class).from_connection()
-    return getattr(module, spec.extractor_class)(api), api
+    return getattr(module, spec.extractor_class)(getattr(module, spec.api_class).from_connection())
 
 
 class LiveSource:
@@ -94,11 +93,11 @@ class LiveSource:
             return {"batch": batch, "pages": 0, "calls": 0, "skipped": 1}
         size = PLATFORM_APIS[platform].batch_size
         pages = self._pages(lake, platform)[batch * size : (batch + 1) * size]
-        extractor, api = make_extractor(platform)
+        extractor = make_extractor(platform)
         record = LandingBatch(platform, batch, str(period), [list(p) for p in pages])
         extractor.fetch(record, pages, period)
         landing.write(batch, record)
-        return {"batch": batch, "pages": len(pages), "calls": api.calls, "skipped": 0}
+        return {"batch": batch, "pages": len(pages), "calls": extractor.api.calls, "skipped": 0}
 
     def finish_platform(self, lake: RunLake, period: Period, platform: str) -> dict[str, int]:
         return rebuild_raw(lake, platform, expected_batches=len(self.plan_batches(lake, platform)))
