@@ -21,6 +21,7 @@ INPUT_DIR ?=
 REGISTRY_DIR ?=
 SCALE ?=
 SEED ?=
+PYTEST_ARGS ?=
 
 # Airflow: home inside the project, metadata in PostgreSQL (the local server, trust auth).
 AIRFLOW_DB ?= gospublic_airflow
@@ -65,7 +66,7 @@ run: airflow-db
 	$(BIN)/python -m gospublic_rating run-dag $(RUN_ARGS)
 
 test: airflow-db
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: airflow-db
 	$(BIN)/python -m gospublic_rating bench
