@@ -40,7 +40,7 @@ export NO_COLOR := 1
 RUN_ARGS = --source "$(SOURCE)" --period "$(PERIOD)" --input-dir "$(INPUT_DIR)" \
 	--registry-dir "$(REGISTRY_DIR)" --scale "$(SCALE)" --seed "$(SEED)"
 
-.PHONY: help setup airflow-db run test test-fast bench lint clean
+.PHONY: help setup chromium airflow-db run test test-fast bench lint clean
 
 help:
 	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
@@ -50,7 +50,11 @@ $(STAMP): requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) chromium
+
+# The browser of the report's browser tests (Debian's package; Playwright's own download is not used).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 airflow-db: $(STAMP)
 	@mkdir -p $(AIRFLOW_HOME)
@@ -65,7 +69,7 @@ run: airflow-db
 	@$(BIN)/python -m gospublic_rating preflight $(RUN_ARGS)
 	$(BIN)/python -m gospublic_rating run-dag $(RUN_ARGS)
 
-test: airflow-db
+test: airflow-db chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: airflow-db

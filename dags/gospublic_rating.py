@@ -10,7 +10,7 @@ immutable snapshot to the warehouse (`snapshot.runs`, `snapshot.indicators`,
 platform (mapped) → validate raw → staging → validate → intermediate (page metrics, region
 indicators) → validate → marts (scores, ranking) → validate → publish → report. Each
 validate task runs the Great Expectations suites of its stage (`expectations/<stage>/`); a
-failed suite stops the run and nothing is published. Evidence (GX results and Data Docs)
+failed suite stops the run and nothing is published. Evidence (GX results and their offline page)
 stays in the run's lake folder, and the snapshot records which suites it passed.
 
 **Period:** the `period` param (`YYYY-MM`) wins; otherwise the last complete month

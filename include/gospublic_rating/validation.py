@@ -7,9 +7,10 @@ on DuckDB, so frames go through Arrow into pandas (strings dictionary-encoded to
 memory down); the raw posts are validated one platform file at a time.
 
 Every result is kept as evidence in ``<run>/evidence/validation/<stage>/`` (GX result JSON
-per suite and a stage summary) and rendered as GX Data Docs in
-``<run>/evidence/data_docs/<stage>/``. A failed or raised expectation fails the stage with
-:class:`ValidationFailed`, which names the suite, the expectation and example rows.
+per suite and a stage summary) and rendered into one offline page,
+``<run>/evidence/validation/index.html`` (:mod:`.evidence_page`). A failed or raised
+expectation fails the stage with :class:`ValidationFailed`, which names the suite, the
+expectation and example rows.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import models
+from . import evidence_page, models
 from .contract import duckdb_columns
 from .errors import NotRetryable
 from .lake import PROJECT_ROOT, RunLake, warehouse_path
@@ -164,9 +165,9 @@ def start_gx():
 
 
 class _Runner:
-    """One GX context per stage: suites, results and the stage's Data Docs site."""
+    """One GX context per stage: its suites and results."""
 
-    def __init__(self, docs_dir: Path):
+    def __init__(self):
         gx = start_gx()
         from great_expectations.data_context.types.base import ProgressBarsConfig
         from great_expectations.execution_engine import pandas_execution_engine
@@ -179,14 +180,6 @@ class _Runner:
         self.gx = gx
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        self.context.add_data_docs_site(
-            site_name="evidence",
-            site_config={
-                "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            },
-        )
         self.suites = {}
 
     def run(self, suite_json: dict, name: str, frame, params: dict, detailed: bool = True):
@@ -218,9 +211,6 @@ class _Runner:
         result.meta.pop("batch_parameters", None)
         return result
 
-    def build_docs(self) -> None:
-        self.context.build_data_docs(site_names=["evidence"])
-
 
 def _stage_layers(stage: str) -> list[str]:
     """The model layers a stage's check frames may read: its own and those before it."""
@@ -234,7 +224,7 @@ def validate_stage(lake: RunLake, stage: str, methodology, period: Period, sourc
     evidence = lake.layer("evidence") / "validation" / stage
     evidence.mkdir(parents=True, exist_ok=True)
     params = suite_parameters(methodology, period, source)
-    runner = _Runner(lake.layer("evidence") / "data_docs" / stage)
+    runner = _Runner()
     outcomes: list[SuiteOutcome] = []
     with models.connect() as con:
         try:
@@ -242,6 +232,7 @@ def validate_stage(lake: RunLake, stage: str, methodology, period: Period, sourc
             models.attach_layers(con, lake, _stage_layers(stage))
         except duckdb.Error as error:
             _write_summary(evidence.with_suffix(".json"), stage, [])
+            evidence_page.write(evidence.parent)
             raise ValidationFailed(
                 f"validation stage {stage} failed: the run's tables cannot be read: {error}"
             ) from None
@@ -253,8 +244,8 @@ def validate_stage(lake: RunLake, stage: str, methodology, period: Period, sourc
             sql = _projected((CHECKS_DIR / stage / f"{suite_path.stem}.sql").read_text(encoding="utf-8"), suite_json)
             for chunk, chunk_sql in _chunks(con, sql, suite_json, params):
                 outcomes.append(_validate_one(runner, con, suite_json, chunk_sql, chunk, params, evidence))
-    runner.build_docs()
     _write_summary(evidence.with_suffix(".json"), stage, outcomes)
+    evidence_page.write(evidence.parent)
     failed = [o for o in outcomes if not o.success]
     if failed:
         lines = [f"validation stage {stage} failed: {len(failed)} of {len(outcomes)} suites"]

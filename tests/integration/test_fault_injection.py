@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from gospublic_rating.lake import warehouse_path, write_parquet
+from gospublic_rating.lake import RunLake, warehouse_path, write_parquet
 from gospublic_rating.period import Period
 from gospublic_rating.validation import ValidationFailed
 
@@ -202,7 +202,11 @@ def test_evidence_is_kept_and_the_snapshot_records_the_suites_it_passed(run_mont
     evidence = spec.lake.layer("evidence")
     for stage in ("raw", "staging", "intermediate", "marts"):
         assert (evidence / "validation" / f"{stage}.json").exists()
-        assert (evidence / "data_docs" / stage / "index.html").exists()
+    page = (evidence / "validation" / "index.html").read_text(encoding="utf-8")
+    assert not (evidence / "data_docs").exists(), "no GX Data Docs sites any more"
+    for stage in ("raw", "staging", "intermediate", "marts"):
+        assert f'id="{stage}"' in page
+    assert "expect_column_values_to_not_be_null" in page and "<script" not in page and "http" not in page
     with duckdb.connect(str(warehouse_path()), read_only=True) as con:
         rows = con.execute(
             "select stage, suite, success, evaluated_expectations from snapshot.validations order by all"
@@ -222,6 +226,9 @@ def test_large_frames_are_checked_pass_fail_then_in_detail_when_they_fail(run_mo
     message = str(failure.value)
     assert "1 unexpected" in message and "views=-5" in message, "the detailed second pass names the rows"
     assert _published_runs() == 0
+    page = RunLake.for_run("2026-10", "faulty").layer("evidence") / "validation" / "index.html"
+    text = page.read_text(encoding="utf-8")
+    assert "НЕ ПРОЙДЕНО" in text and "1 неожиданных" in text and "&quot;views&quot;: -5" in text
     spec = run_month("clean")
     assert _published_runs() == 1
     summary = (spec.lake.layer("evidence") / "validation" / "raw.json").read_text(encoding="utf-8")
