@@ -146,10 +146,13 @@ def gospublic_rating():
     def report(published: dict) -> str:
         from pathlib import Path
 
+        from gospublic_rating.lake import data_dir
         from gospublic_rating.report import top
+        from gospublic_rating.reporting import write_published
 
         text = top(Path(published["warehouse"]), published["snapshot_id"])
-        print(text)
+        paths = write_published(Path(published["warehouse"]), published["snapshot_id"], data_dir() / "reports")
+        print(text + "\nreports:\n" + "\n".join(f"  {path}" for path in paths))
         return text
 
     spec = resolve_run()

@@ -117,12 +117,40 @@ def _errors(log_path: Path) -> list[str]:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    """The report of a snapshot: text top places (default), or an HTML, XLSX or CSV file."""
+    from . import reporting
     from .report import SnapshotNotFound, top
 
+    ref = args.ref or args.snapshot_id or args.period
     try:
-        print(top(warehouse_path(), args.snapshot_id, args.period, max_place=args.places))
+        if args.format == "text":
+            if args.region:
+                return _fail("--region is for --format html, xlsx or csv")
+            snapshot_id, period = (ref, None) if ref and not re.fullmatch(r"\d{4}-\d{2}", ref) else (None, ref)
+            print(top(warehouse_path(), snapshot_id, period, max_place=args.places))
+            return 0
+        out = Path(args.out) if args.out else None
+        path = reporting.write(warehouse_path(), ref, args.format, data_dir() / "reports", out, args.region)
     except SnapshotNotFound as error:
         return _fail(str(error), 1)
+    print(path)
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """Places and points of every region (or one) over the published periods."""
+    from .report import SnapshotNotFound
+    from .reporting.data import history
+
+    try:
+        rows = history(warehouse_path(), args.region)
+    except SnapshotNotFound as error:
+        return _fail(str(error), 1)
+    if not rows:
+        return _fail(f"no published place of region {args.region!r}" if args.region else "nothing published yet", 1)
+    print(f"{'period':8}  {'source':6}  {'code':4}  {'region':<44}{'place':>6}{'points':>8}  snapshot")
+    for period, source, code, name, place, points, snapshot_id in rows:
+        print(f"{period:8}  {source:6}  {code:4}  {name:<44}{place:>6}{points:>8.1f}  {snapshot_id}")
     return 0
 
 
@@ -215,11 +243,19 @@ def build_parser() -> argparse.ArgumentParser:
     run_options(p)
     p.set_defaults(func=cmd_run_dag)
 
-    p = sub.add_parser("report", help="print the top places of a published snapshot")
-    p.add_argument("--snapshot-id", help="snapshot to show (default: the newest)")
-    p.add_argument("--period", help="show the newest snapshot of this period")
-    p.add_argument("--places", type=int, default=10, help="show places up to this one (default 10)")
+    p = sub.add_parser("report", help="the report of a published snapshot: text, HTML, XLSX or CSV")
+    p.add_argument("ref", nargs="?", help="snapshot id, or a period YYYY-MM (its newest snapshot); default the newest")
+    p.add_argument("--format", default="text", choices=["text", "html", "xlsx", "csv"], help="default text")
+    p.add_argument("--out", help="file to write (default <data>/reports/<snapshot id>[-<region>].<format>)")
+    p.add_argument("--region", help="region code: its «Что исправить» list only (xlsx, csv)")
+    p.add_argument("--snapshot-id", help=argparse.SUPPRESS)
+    p.add_argument("--period", help=argparse.SUPPRESS)
+    p.add_argument("--places", type=int, default=10, help="text: show places up to this one (default 10)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("history", help="places and points of the regions over the published periods")
+    p.add_argument("region", nargs="?", help="region code or part of its name (default: all regions)")
+    p.set_defaults(func=cmd_history)
 
     p = sub.add_parser("generate-demo", help="write the demo source's contract tables to a folder")
     p.add_argument("--out", required=True, help="folder to write regions/organizations/pages/page_stats/posts.parquet")

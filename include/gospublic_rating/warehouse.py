@@ -100,6 +100,9 @@ where r.published_at = (
     select max(published_at) from snapshot.runs as newer
     where newer.period = r.period and newer.source = r.source
 );
+create or replace view snapshot.ranking_history as
+select period, source, region_code, region_name, place, points, snapshot_id
+from snapshot.latest_ranking;
 """
 
 _COPY = {
