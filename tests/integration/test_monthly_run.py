@@ -58,7 +58,8 @@ def test_demo_run_publishes_a_consistent_snapshot(isolated_data_dir):
         snapshot_id, period, version, source, is_demo = runs[0]
         assert (period, version, source, is_demo) == (PERIOD, "v1", "demo", True)
         assert snapshot_id in result.stdout
-
+        reports = sorted(p.name for p in (isolated_data_dir / "reports").iterdir())
+        assert reports == [f"{snapshot_id}.html", f"{snapshot_id}.xlsx"], "the report task writes HTML and XLSX"
         ranking = _ranking(con, snapshot_id)
         assert len(ranking) == 89
         indicators = con.execute(

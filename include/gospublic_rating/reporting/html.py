@@ -182,7 +182,8 @@ def _region_section(
         fix_html = "<p class='small'>Списки организаций недоступны: папка запуска в озере не найдена.</p>"
     elif fixes:
         fix_rows = "".join(
-            f'<tr><td>{FIX_GROUPS[g][0]}</td><td class="n">{n}</td><td class="n">+{num(gain)}</td></tr>'
+            f'<tr><td>{FIX_GROUPS[g][0]}</td><td class="n">{n}</td>'
+            f'<td class="n">{"+" if gain >= 0 else ""}{num(gain)}</td></tr>'
             for gain, g, n in fixes
         )
         fix_html = (
