@@ -87,7 +87,8 @@ def previous_volume(period: Period, source: str) -> tuple[int, int] | None:
 def suite_parameters(methodology, period: Period, source: str) -> dict[str, object]:
     """The values suites refer to as {"$PARAMETER": name} and check SQL as $name."""
     codes = load_regions().column("region_code").to_pylist()
-    volume = settings()["volume"]
+    configured = settings()
+    volume = configured["volume"]
     previous = previous_volume(period, source)
     pages_min = pages_max = posts_min = posts_max = None
     if previous:
@@ -106,6 +107,8 @@ def suite_parameters(methodology, period: Period, source: str) -> dict[str, obje
         "pages_max": pages_max,
         "posts_min": posts_min if posts_min is not None else 0,
         "posts_max": posts_max,
+        **configured["counters"],
+        **configured["page_ids"],
     }
 
 
@@ -248,6 +251,7 @@ def validate_stage(lake: RunLake, stage: str, methodology, period: Period, sourc
         models.install_methodology(con, methodology)
         con.execute("create table contract_columns (table_name varchar, column_name varchar, data_type varchar)")
         con.executemany("insert into contract_columns values (?, ?, ?)", duckdb_columns())
+        con.from_arrow(load_regions()).create("reference_regions")
         for suite_path in sorted((EXPECTATIONS_DIR / stage).glob("*.json")):
             suite_json = json.loads(suite_path.read_text(encoding="utf-8"))
             sql = _projected((CHECKS_DIR / stage / f"{suite_path.stem}.sql").read_text(encoding="utf-8"), suite_json)
