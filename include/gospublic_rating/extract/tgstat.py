@@ -134,7 +134,7 @@ class TgstatApi(JsonApi):
             return body
         code = str(body.get("error") or "unknown_error")
         if body["status"] != "error":
-            raise TransientError(f"TGStat {method}: unexpected status {str(body['status'])[:40]!r}")
+            raise TransientError(f"TGStat {method}: unexpected status {self.scrub(str(body['status']))[:40]!r}")
         if code == NOT_FOUND:
             return body
         if code in _AUTH:
@@ -152,7 +152,7 @@ class TgstatApi(JsonApi):
             )
         if code in _TRANSIENT:
             raise TransientError(f"TGStat {method}: temporary error {code!r}")
-        raise ApiError(f"TGStat {method}: error {code[:120]!r}")
+        raise ApiError(f"TGStat {method}: error {self.scrub(code)[:120]!r}")
 
     def get(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         return self.call(method, params, http="GET")
