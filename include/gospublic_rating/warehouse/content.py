@@ -185,8 +185,8 @@ def build(
         con.register("metrics", read("intermediate", "int_page_metrics"))
         con.register("pages", read("staging", "stg_pages"))
         con.register("organizations", read("staging", "stg_organizations"))
-        page_metrics = con.execute(_PAGES_SQL).to_arrow_table()
-        organizations = con.execute(_ORGANIZATIONS_SQL).to_arrow_table()
+        page_metrics = con.sql(_PAGES_SQL).to_arrow_table()
+        organizations = con.sql(_ORGANIZATIONS_SQL).to_arrow_table()
     finally:
         con.close()
     tables = {

@@ -52,9 +52,9 @@ def canonical(table: Table, data: pa.Table, columns: Iterable[str] | None = None
     names = list(columns) if columns is not None else [c for c in table.column_names if c != "snapshot_id"]
     types = {c.name: TYPES[c.type][2] for c in table.columns}
     data = data.select(names).cast(pa.schema([pa.field(n, types[n]) for n in names]))
-    key = [(k, "ascending") for k in table.key if k in names]
+    key = [(k, "ascending", "at_start") for k in table.key if k in names]
     if key and data.num_rows > 1:
-        data = data.take(pc.sort_indices(data, sort_keys=key, null_placement="at_start"))
+        data = data.take(pc.sort_indices(data, sort_keys=key))
     return data
 
 
