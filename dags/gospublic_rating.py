@@ -137,10 +137,12 @@ def gospublic_rating():
         return validate(RunSpec.from_dict(spec), stage)
 
     @task(outlets=[RANKING_ASSET])
-    def publish(spec: dict) -> dict:
-        from gospublic_rating.pipeline import RunSpec, publish_snapshot
+    def publish(spec: dict, outlet_events=None) -> dict:
+        from gospublic_rating.pipeline import RunSpec, event_extra, publish_snapshot
 
-        return publish_snapshot(RunSpec.from_dict(spec))
+        published = publish_snapshot(RunSpec.from_dict(spec))
+        outlet_events[RANKING_ASSET].extra = event_extra(published)
+        return published
 
     @task(retries=0)
     def report(published: dict) -> str:

@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import models, validation
+from . import models, validation, warehouse
 from .errors import NotRetryable
-from .lake import RunLake, warehouse_path
+from .lake import RunLake
 from .methodology import DEFAULT_VERSION, Methodology
 from .methodology import load as load_methodology
 from .period import Period
@@ -175,23 +175,33 @@ def publish_snapshot(spec: RunSpec) -> dict:
         for summary in summaries.values()
         for suite in summary["suites"]
     ]
+    where = warehouse.location()
     snapshot: Snapshot = publish(
-        warehouse_path(),
+        where,
         spec.lake,
         period=spec.period,
         source=spec.source,
         dag_run_id=spec.dag_run_id,
-        methodology_version=methodology.version,
-        methodology_toml=methodology.toml_text,
+        methodology=methodology,
         volume=volume,
         validations=validations,
         expected_regions=expected_regions,
-        indicators_per_region=len(methodology.indicators),
     )
-    _write_evidence(spec, {**evidence, "published": True, "snapshot_id": snapshot.snapshot_id})
-    verb = "was already published by this run (a retried task)" if snapshot.already_published else "published"
-    log.info("snapshot %s (%d regions) %s to %s", snapshot.snapshot_id, snapshot.regions, verb, warehouse_path())
-    return {"snapshot_id": snapshot.snapshot_id, "warehouse": str(warehouse_path()), "regions": snapshot.regions}
+    _write_evidence(spec, {**evidence, "published": True, **snapshot.event_extra, "reason": snapshot.reason or None})
+    verb = f"not published again: {snapshot.reason}" if snapshot.already_published else "published"
+    log.info("snapshot %s (%d regions) %s", snapshot.snapshot_id, snapshot.regions, verb)
+    return {
+        **snapshot.event_extra,
+        "warehouse": warehouse.shown(where),
+        "regions": snapshot.regions,
+        "already_published": snapshot.already_published,
+        "reason": snapshot.reason,
+    }
+
+
+def event_extra(published: dict) -> dict:
+    """The ``extra`` of the publication's Asset event, from what publish_snapshot returned."""
+    return {key: published[key] for key in Snapshot.EVENT_KEYS}
 
 
 def _write_evidence(spec: RunSpec, record: dict) -> None:

@@ -25,13 +25,12 @@ from pathlib import Path
 
 import duckdb
 
-from . import models
+from . import models, warehouse
 from .contract import duckdb_columns
 from .errors import NotRetryable
-from .lake import PROJECT_ROOT, RunLake, warehouse_path
+from .lake import PROJECT_ROOT, RunLake
 from .period import Period
 from .reference import load_regions
-from .warehouse import check_schema
 
 log = logging.getLogger(__name__)
 
@@ -67,21 +66,17 @@ def settings() -> dict:
 
 
 def previous_volume(period: Period, source: str) -> tuple[int, int] | None:
-    """(pages_count, posts_count) of the newest published snapshot of the month before, same source."""
-    warehouse = warehouse_path()
-    if not warehouse.exists():
+    """(pages_count, posts_count) of the newest published version of the month before, same source."""
+    try:
+        with warehouse.open_reader() as reader:
+            runs = reader.read("runs").to_pylist()
+    except warehouse.WarehouseMissing:
         return None
-    with models.connect(warehouse, read_only=True) as con:
-        check_schema(con, warehouse)
-        try:
-            row = con.execute(
-                "select pages_count, posts_count from snapshot.runs where period = ? and source = ? "
-                "order by published_at desc limit 1",
-                [str(period.previous()), source],
-            ).fetchall()
-        except duckdb.CatalogException:
-            return None
-    return row[0] if row else None
+    earlier = [r for r in runs if (r["period"], r["source"]) == (str(period.previous()), source)]
+    if not earlier:
+        return None
+    newest = max(earlier, key=lambda r: r["version"])
+    return newest["pages_count"], newest["posts_count"]
 
 
 def suite_parameters(methodology, period: Period, source: str) -> dict[str, object]:
