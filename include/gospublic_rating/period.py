@@ -75,9 +75,7 @@ class Period:
         last = Period.last_complete_before(now)
         if self > last:
             # compared as months: the end of a month far ahead (9999-12) is not a datetime
-            raise PeriodError(
-                f"period {self} is not complete yet (Moscow time); the last complete month is {last}"
-            )
+            raise PeriodError(f"period {self} is not complete yet (Moscow time); the last complete month is {last}")
         return self
 
     def __str__(self) -> str:

@@ -114,4 +114,3 @@ class TransientOnly(RetryPolicy):
     @classmethod
     def deserialize(cls, data: dict) -> TransientOnly:
         return cls(timedelta(seconds=data["delay"]))
-

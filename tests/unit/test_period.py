@@ -10,7 +10,8 @@ def test_parse_and_format():
 
 
 @pytest.mark.parametrize(
-    "text", ["2026-13", "2026-1", "26-01", "2026/01", "", "январь", "１２３４-10", "２０２６-10", "2026-１０", "٢٠٢٦-10"]
+    "text",
+    ["2026-13", "2026-1", "26-01", "2026/01", "", "январь", "１２３４-10", "２０２６-10", "2026-１０", "٢٠٢٦-10"],
 )
 def test_parse_rejects_malformed(text):
     with pytest.raises(PeriodError, match="YYYY-MM"):

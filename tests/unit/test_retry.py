@@ -57,7 +57,7 @@ def test_transient_errors_are_retried(error):
         NotImplementedError("toordinal not yet supported on Timestamps"),
         KeyError("views"),
         duckdb.ConversionException("Conversion Error: Could not convert string 'abc' to INT64"),
-        duckdb.ParserException("Parser Error: syntax error at or near \"lots\""),
+        duckdb.ParserException('Parser Error: syntax error at or near "lots"'),
         duckdb.InvalidInputException("Invalid Input Error: not a parquet file"),
         duckdb.OutOfRangeException("Out of Range Error: DOUBLE value out of range for INT64"),
         FileNotFoundError(errno.ENOENT, "No such file", "pages.parquet"),
