@@ -230,8 +230,8 @@ def publish(
                 path = lake.layer(layer) / f"{model}.parquet"
                 con.execute(
                     f"insert into snapshot.{table} (snapshot_id, {', '.join(columns)}) "
-                    f"select ?, {', '.join(columns)} from read_parquet('{path}')",
-                    [snapshot_id],
+                    f"select ?, {', '.join(columns)} from read_parquet(?)",
+                    [snapshot_id, str(path)],
                 )
             regions = con.execute(
                 "select count(*) from snapshot.ranking where snapshot_id = ?", [snapshot_id]
