@@ -126,7 +126,7 @@ def run_id_of(line: str) -> str | None:
 
 def progress(line: str) -> str | None:
     """The line to show on the console for a line of the `dags test` log, if any (one line, no noise)."""
-    text = line.strip()
+    text = _FIELD_RE.sub("", line.strip())
     if "Retry policy decision" in text:
         match = _REASON_RE.search(text)
         if not match:
@@ -138,7 +138,7 @@ def progress(line: str) -> str | None:
     stamp = _TIME_RE.match(text)
     if stamp:
         text = f"{stamp.group(1)} {text[stamp.end() :]}"
-    text = _OWN_LOGGER_RE.sub("", _FIELD_RE.sub("", text))
+    text = _OWN_LOGGER_RE.sub("", text)
     return _shorten(" ".join(text.split()))
 
 
@@ -181,19 +181,24 @@ def cmd_generate_demo(args: argparse.Namespace) -> int:
     import pyarrow as pa
 
     from .lake import write_parquet
-    from .period import Period
+    from .period import Period, PeriodError
+    from .sources import SYNTHETIC_KEY
     from .sources.demo import PLATFORMS, DemoSource, generate_platform, generate_registry
 
-    period = Period.parse(args.period)
+    try:
+        period = Period.parse(args.period)
+    except PeriodError as error:
+        return _fail(str(error))
     out = Path(args.out)
     source = DemoSource(args.scale, args.seed)
     registry = generate_registry(source.scale, source.seed)
     platform_tables = [generate_platform(registry, p, period, source.seed) for p in PLATFORMS]
-    for name, table in registry.items():
-        write_parquet(table, out / f"{name}.parquet")
-    for name in ("page_stats", "posts"):
-        write_parquet(pa.concat_tables([t[name] for t in platform_tables]), out / f"{name}.parquet")
-    print(f"wrote regions, organizations, pages, page_stats, posts for {period} to {out}")
+    tables = {**registry, **{n: pa.concat_tables([t[n] for t in platform_tables]) for n in ("page_stats", "posts")}}
+    marker = f"demo data made by generate-demo (scale {source.scale}, seed {source.seed}): not a real rating"
+    for name, table in tables.items():
+        metadata = {**(table.schema.metadata or {}), SYNTHETIC_KEY: marker.encode("utf-8")}
+        write_parquet(table.replace_schema_metadata(metadata), out / f"{name}.parquet")
+    print(f"wrote regions, organizations, pages, page_stats, posts for {period} to {out} (marked as demo data)")
     return 0
 
 

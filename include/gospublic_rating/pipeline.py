@@ -20,7 +20,7 @@ from .lake import RunLake, warehouse_path
 from .methodology import DEFAULT_VERSION, Methodology
 from .methodology import load as load_methodology
 from .period import Period
-from .sources import make_source
+from .sources import make_source, synthetic_marker
 from .warehouse import Snapshot, publish
 
 log = logging.getLogger(__name__)
@@ -183,6 +183,7 @@ def publish_snapshot(spec: RunSpec) -> dict:
         period=spec.period,
         source=spec.source,
         dag_run_id=spec.dag_run_id,
+        is_demo=spec.source == "demo" or synthetic_marker(spec.lake) is not None,
         methodology_version=methodology.version,
         methodology_toml=methodology.toml_text,
         volume=volume,
