@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 
 SCALE = "3000"
 PERIOD = "2026-10"
-# Weights from METHODOLOGY.md, "Scores" (written out here, not read from the code).
+# Weights from docs/methodology.md, "Scores" (written out here, not read from the code).
 BLOCK1 = {"I1": 0.40, "I2": 0.20, "I3": 0.20, "I4": 0.20}
 BLOCK2 = {"I5": 0.30, "I6": 0.30, "I7": 0.25, "I8": 0.15}
 
