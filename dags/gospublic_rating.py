@@ -27,22 +27,10 @@ All logic lives in `include/gospublic_rating`; this file only wires it.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
-from airflow.sdk import Asset, ExceptionRetryPolicy, Param, RetryAction, RetryRule, chain, dag, task
+from airflow.sdk import Asset, Param, chain, dag, task
+from gospublic_rating.retry import RETRIES, RETRY_DELAY, TransientOnly
 
-# Bad input, a bad setting or a refused publication fails the task at once; anything else
-# (a lost connection, a full disk that was cleared) is retried.
-FAIL_FAST = ExceptionRetryPolicy(
-    rules=[
-        RetryRule(
-            exception="gospublic_rating.errors.NotRetryable",
-            action=RetryAction.FAIL,
-            reason="bad input or refused publication: a retry cannot fix it",
-        )
-    ]
-)
 # One pool per API account caps how many batches call it at once; the client itself paces
 # requests to the account's rate. (`make run` and `make test` create the pools with one slot each.)
 PLATFORM_POOLS = {"vk": "vk_api", "ok": "ok_api", "telegram": "tgstat_api"}
@@ -59,15 +47,16 @@ RANKING_ASSET = Asset(name="gospublic_ranking_snapshot", uri="gospublic-rating:/
     tags=["gospublic", "rating", "monthly"],
     default_args={
         "owner": "gospublic-data-team",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=2),
-        "retry_policy": FAIL_FAST,
+        # only transient errors (network, I/O, lock contention) are retried; anything else fails at once
+        "retries": RETRIES,
+        "retry_delay": RETRY_DELAY,
+        "retry_policy": TransientOnly(RETRY_DELAY),
     },
     params={
         "period": Param(
             None,
             type=["null", "string"],
-            pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+            pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
             description="Month to rate, YYYY-MM. Empty: the last complete month before the run date.",
         ),
         "source": Param("demo", enum=["demo", "files", "live"], description="Where the inputs come from."),

@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .lake import data_dir, warehouse_path
+from .lake import data_dir, run_key, warehouse_path
 
 DAG_ID = "gospublic_rating"
 
@@ -54,7 +54,8 @@ def cmd_preflight(args: argparse.Namespace) -> int:
 
 
 def cmd_run_dag(args: argparse.Namespace) -> int:
-    """Run the DAG once through Airflow (`airflow dags test`), then print the top 10."""
+    """Run the DAG once through Airflow (`airflow dags test`), then print the top 10 of ITS snapshot."""
+    from .local_airflow import active_dir, record_active
     from .report import SnapshotNotFound, top
 
     conf = {
@@ -69,9 +70,10 @@ def cmd_run_dag(args: argparse.Namespace) -> int:
     started = datetime.now(UTC)
     log_dir = data_dir() / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"dags-test-{started:%Y%m%dT%H%M%SZ}.log"
+    log_path = log_dir / f"dags-test-{started:%Y%m%dT%H%M%SZ}-{os.getpid()}.log"
     print(f"running DAG {DAG_ID} with {json.dumps(conf, ensure_ascii=False)}; full log: {log_path}", flush=True)
     clock = time.perf_counter()
+    dag_run_id = None
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(
             [str(airflow), "dags", "test", DAG_ID, "-c", json.dumps(conf)],
@@ -79,16 +81,27 @@ def cmd_run_dag(args: argparse.Namespace) -> int:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        for line in process.stdout:
-            log.write(line)
-            if _is_progress(line):
-                print("  " + line.strip()[:160], flush=True)
-        code = process.wait()
+        try:
+            for line in process.stdout:
+                log.write(line)
+                if dag_run_id is None and (dag_run_id := run_id_of(line)):
+                    record_active(dag_run_id, process.pid)
+                    print(f"  DAG run {dag_run_id}", flush=True)
+                shown = progress(line)
+                if shown:
+                    print("  " + shown, flush=True)
+            code = process.wait()
+        finally:
+            if dag_run_id:
+                (active_dir() / f"{run_key(dag_run_id)}.pid").unlink(missing_ok=True)
     print(f"DAG run finished in {time.perf_counter() - clock:.1f} s (exit code {code})")
+    if dag_run_id is None:
+        print(f"the DAG run did not start; see the log: {log_path}", file=sys.stderr)
+        return 1
     try:
-        text = top(warehouse_path(), published_after=started)
+        text = top(warehouse_path(), dag_run_id=dag_run_id)
     except SnapshotNotFound:
-        print(f"nothing was published by this run; see the log: {log_path}", file=sys.stderr)
+        print(f"nothing was published by this run ({dag_run_id}); see the log: {log_path}", file=sys.stderr)
         for line in _errors(log_path):
             print("  " + line, file=sys.stderr)
         return 1
@@ -97,16 +110,53 @@ def cmd_run_dag(args: argparse.Namespace) -> int:
     return 0 if code == 0 else 1
 
 
-def _is_progress(line: str) -> bool:
-    """Lines of the `dags test` log worth showing while it runs: the pipeline's own, failures, the end."""
-    markers = ("[gospublic_rating.", "Task failed", "DagRun Finished", "Retry policy decision")
-    return any(marker in line for marker in markers)
+_RUN_ID_RE = re.compile(r"creating dag run\b.*\brun_id=(\S+)")
+_TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)\.\d+Z \[\s*(\w+)\s*\] ")
+_FIELD_RE = re.compile(r"\s(loc|ti_id|map_index)=\S+")
+_OWN_LOGGER_RE = re.compile(r"\s+\[gospublic_rating(\.[\w.]+)?\]")
+_REASON_RE = re.compile(r"\baction=(\w+)\s+reason=(.*)$")
+PROGRESS_WIDTH = 160
+
+
+def run_id_of(line: str) -> str | None:
+    """The DAG run id from `airflow dags test`'s "creating dag run" line."""
+    match = _RUN_ID_RE.search(line)
+    return match.group(1).strip("'\"") if match else None
+
+
+def progress(line: str) -> str | None:
+    """The line to show on the console for a line of the `dags test` log, if any (one line, no noise)."""
+    text = _FIELD_RE.sub("", line.strip())
+    if "Retry policy decision" in text:
+        match = _REASON_RE.search(text)
+        if not match:
+            return None
+        action, reason = match.group(1), match.group(2).strip().strip("'\"")
+        return _shorten(("task will be retried: " if action == "retry" else "task failed: ") + reason)
+    if not any(marker in text for marker in ("[gospublic_rating.", "Task failed", "DagRun Finished")):
+        return None
+    stamp = _TIME_RE.match(text)
+    if stamp:
+        text = f"{stamp.group(1)} {text[stamp.end() :]}"
+    text = _OWN_LOGGER_RE.sub("", text)
+    return _shorten(" ".join(text.split()))
+
+
+def _shorten(text: str, width: int = PROGRESS_WIDTH) -> str:
+    """``text`` cut at a word boundary to at most ``width`` characters (marked with …)."""
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > width // 2 else cut).rstrip() + "…"
 
 
 def _errors(log_path: Path) -> list[str]:
     """Why the run failed: the project's exception with its message, else the log's error lines."""
     lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
-    starts = [i for i, line in enumerate(lines) if re.match(r"^[\w.]+(Error|Failed|Refused|Exception): ", line)]
+    starts = [
+        i for i, line in enumerate(lines) if re.match(r"^[\w.]+(Error|Failed|Refused|Exception|Exhausted): ", line)
+    ]
     if starts:
         first = starts[-1]
         last = first + 1
@@ -131,19 +181,24 @@ def cmd_generate_demo(args: argparse.Namespace) -> int:
     import pyarrow as pa
 
     from .lake import write_parquet
-    from .period import Period
+    from .period import Period, PeriodError
+    from .sources import SYNTHETIC_KEY
     from .sources.demo import PLATFORMS, DemoSource, generate_platform, generate_registry
 
-    period = Period.parse(args.period)
+    try:
+        period = Period.parse(args.period)
+    except PeriodError as error:
+        return _fail(str(error))
     out = Path(args.out)
     source = DemoSource(args.scale, args.seed)
     registry = generate_registry(source.scale, source.seed)
     platform_tables = [generate_platform(registry, p, period, source.seed) for p in PLATFORMS]
-    for name, table in registry.items():
-        write_parquet(table, out / f"{name}.parquet")
-    for name in ("page_stats", "posts"):
-        write_parquet(pa.concat_tables([t[name] for t in platform_tables]), out / f"{name}.parquet")
-    print(f"wrote regions, organizations, pages, page_stats, posts for {period} to {out}")
+    tables = {**registry, **{n: pa.concat_tables([t[n] for t in platform_tables]) for n in ("page_stats", "posts")}}
+    marker = f"demo data made by generate-demo (scale {source.scale}, seed {source.seed}): not a real rating"
+    for name, table in tables.items():
+        metadata = {**(table.schema.metadata or {}), SYNTHETIC_KEY: marker.encode("utf-8")}
+        write_parquet(table.replace_schema_metadata(metadata), out / f"{name}.parquet")
+    print(f"wrote regions, organizations, pages, page_stats, posts for {period} to {out} (marked as demo data)")
     return 0
 
 
@@ -162,24 +217,20 @@ def cmd_rebuild_raw(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_ensure_database(args: argparse.Namespace) -> int:
-    """Create a PostgreSQL database (for Airflow's metadata) unless it exists."""
-    import psycopg2
+def cmd_airflow_setup(args: argparse.Namespace) -> int:
+    """Airflow's metadata database ready for a local run: created, migrated and pools set when needed;
+    runs left `running` by a killed `make run` marked failed."""
+    from .local_airflow import AirflowSetupError, fail_stale_runs, prepare
 
-    params = {
-        k: os.environ[v] for k, v in (("host", "PGHOST"), ("port", "PGPORT"), ("user", "PGUSER")) if v in os.environ
-    }
+    log = Path(os.environ.get("AIRFLOW_HOME", ".")) / "db-setup.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
     try:
-        connection = psycopg2.connect(dbname="postgres", **params)
-    except psycopg2.OperationalError as error:
-        return _fail(f"cannot reach PostgreSQL for Airflow's metadata database: {error}".strip())
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("select 1 from pg_database where datname = %s", (args.name,))
-        if cursor.fetchone() is None:
-            cursor.execute(f'create database "{args.name}"')
-            print(f"created PostgreSQL database {args.name}")
-    connection.close()
+        for done in prepare(args.name, log):
+            print(done)
+        for dag_run_id in fail_stale_runs(args.name):
+            print(f"marked DAG run {dag_run_id} failed: its `make run` was stopped before it finished")
+    except AirflowSetupError as error:
+        return _fail(str(error))
     return 0
 
 
@@ -233,9 +284,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--platform", action="append", choices=["vk", "ok", "telegram"], help="only this platform")
     p.set_defaults(func=cmd_rebuild_raw)
 
-    p = sub.add_parser("ensure-database", help="create Airflow's PostgreSQL metadata database if missing")
-    p.add_argument("name")
-    p.set_defaults(func=cmd_ensure_database)
+    p = sub.add_parser(
+        "airflow-setup", help="prepare Airflow's local metadata database (create, migrate, pools, stale runs)"
+    )
+    p.add_argument("name", help="PostgreSQL database name")
+    p.set_defaults(func=cmd_airflow_setup)
 
     p = sub.add_parser("bench", help="print the benchmark figures at national scale")
     p.add_argument("--scale", type=int, default=150_000, help="organisations (default 150000)")

@@ -1,4 +1,4 @@
-"""The input contract between extraction and the models (METHODOLOGY.md, "Inputs").
+"""The input contract between extraction and the models (docs/methodology.md, "Inputs").
 
 Every source (demo, files, the platform extractors) writes exactly these Parquet tables
 into a run's ``raw/`` folder; the staging models read nothing else.

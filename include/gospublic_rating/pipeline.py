@@ -14,13 +14,13 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import models, validation, warehouse
+from . import models, settings, validation, warehouse
 from .errors import NotRetryable
 from .lake import RunLake
 from .methodology import DEFAULT_VERSION, Methodology
 from .methodology import load as load_methodology
 from .period import Period
-from .sources import make_source
+from .sources import make_source, synthetic_marker
 from .warehouse import Snapshot, publish
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ class RunSpec:
         registry_dir: str | None = None,
     ) -> RunSpec:
         """Fix what a run rates: the named period, else the last complete month before ``run_after``."""
+        settings.check()
         chosen = Period.parse(period) if period else Period.last_complete_before(run_after)
         chosen.require_complete(run_after)
         # fails early on bad settings
@@ -158,8 +159,9 @@ def publish_snapshot(spec: RunSpec) -> dict:
         _write_evidence(spec, {**evidence, "published": False, "reason": reason})
         raise PublicationRefused(f"not published: {reason}")
     with models.connect() as con:
+        regions_file = spec.lake.layer("staging") / "stg_regions.parquet"
         expected_regions = con.execute(
-            f"select count(*) from read_parquet('{spec.lake.layer('staging') / 'stg_regions.parquet'}')"
+            "select count(*) from read_parquet($path)", {"path": str(regions_file)}
         ).fetchall()[0][0]
     validations = [
         (
@@ -183,6 +185,7 @@ def publish_snapshot(spec: RunSpec) -> dict:
         source=spec.source,
         dag_run_id=spec.dag_run_id,
         methodology=methodology,
+        is_demo=spec.source == "demo" or synthetic_marker(spec.lake) is not None,
         volume=volume,
         validations=validations,
         expected_regions=expected_regions,

@@ -27,7 +27,7 @@ import duckdb
 
 from . import models, warehouse
 from .contract import duckdb_columns
-from .errors import NotRetryable
+from .errors import NotRetryable, ResourceExhausted
 from .lake import PROJECT_ROOT, RunLake
 from .period import Period
 from .reference import load_regions
@@ -306,6 +306,12 @@ def _validate_one(runner, con, suite_json, sql, chunk, params, evidence) -> Suit
     started = time.perf_counter()
     try:
         frame = _frame(con, sql, params)
+    except (duckdb.OutOfMemoryException, MemoryError) as error:
+        raise ResourceExhausted(
+            f"suite {suite_json['name']}{f' [{chunk}]' if chunk else ''}: out of memory while building its check "
+            f"frame ({' '.join(str(error).split())[:200]}); not a data failure: raise GOSPUBLIC_DUCKDB_MEMORY_LIMIT "
+            "or free memory, then rerun"
+        ) from None
     except duckdb.Error as error:
         return SuiteOutcome(
             suite_json["name"], chunk, False, 0, 0, 0, "", [f"the check frame could not be built: {error}"]

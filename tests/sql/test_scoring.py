@@ -1,4 +1,4 @@
-"""Scores (METHODOLOGY.md, "Scores"): shares 100 x value; continuous I6-I8 clipped to the
+"""Scores (docs/methodology.md, "Scores"): shares 100 x value; continuous I6-I8 clipped to the
 [q05, q95] percentiles of the non-null regional values (linear interpolation, numpy's
 default: position q*(n-1) in the sorted values) and rescaled to 0..100.
 

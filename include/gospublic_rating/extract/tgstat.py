@@ -18,7 +18,7 @@ Wire format (GET, query parameters, the account's ``token`` among them; every an
     50) → ``response``: a list of ``{postId, viewsCount, sharesCount, commentsCount,
     reactionsCount}``.
 
-Mapping to the contract (METHODOLOGY.md, "Inputs"):
+Mapping to the contract (docs/methodology.md, "Inputs"):
 * ``followers`` = ``participants_count``; status ``active``; an answer with error
   ``channel_not_found`` gives status ``not_found`` and the run goes on with the next page.
   TGStat documents no deleted / banned / private state of a channel, so those never occur here.

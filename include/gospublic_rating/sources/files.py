@@ -3,7 +3,7 @@
     <input_dir>/regions.parquet  organizations.parquet  pages.parquet
                 page_stats.parquet  posts.parquet
 
-Columns follow METHODOLOGY.md ("Inputs"); extra columns are ignored; values are cast to
+Columns follow docs/methodology.md ("Inputs"); extra columns are ignored; values are cast to
 the contract types. A column of another type than the contract's, other than a lossless
 widening (contract.lossless), stops the run. Any problem is a ContractError that names
 the file and, where it is about a value, the row (1-based) and the field.
@@ -31,7 +31,7 @@ from ..contract import (
 from ..lake import RunLake, write_parquet
 from ..methodology import load as load_methodology
 from ..period import Period
-from . import WholePlatform
+from . import SYNTHETIC_KEY, WholePlatform, mark_synthetic
 
 
 def _path(input_dir: Path, table: str) -> Path:
@@ -103,6 +103,9 @@ class FilesSource(WholePlatform):
 
     def extract_registry(self, lake: RunLake, period: Period) -> dict[str, int]:
         check_input(self.input_dir)
+        markers = {(pq.read_schema(_path(self.input_dir, t)).metadata or {}).get(SYNTHETIC_KEY) for t in TABLES}
+        if markers - {None}:
+            mark_synthetic(lake, b"; ".join(sorted(markers - {None})).decode("utf-8", "replace"))
         platforms = load_methodology().platforms
         counts = {}
         for name in TABLES:

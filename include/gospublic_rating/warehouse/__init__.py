@@ -136,13 +136,15 @@ def publish(
     dag_run_id: str,
     methodology: Methodology,
     volume: dict,
+    is_demo: bool | None = None,
     validations: list[tuple],
     expected_regions: int,
     now: datetime | None = None,
 ) -> Snapshot:
     """Publish the run's snapshot to ``warehouse`` (None: :func:`location`), all or nothing.
 
-    ``volume`` holds the run's pages_count, posts_count and page_stats_coverage;
+    ``is_demo`` marks synthetic data (default: the demo source); ``volume`` holds the
+    run's pages_count, posts_count and page_stats_coverage;
     ``validations`` one row per validated suite (stage, suite, chunk, success, evaluated,
     successful, rows, result path): the checks this snapshot passed.
 
@@ -151,7 +153,13 @@ def publish(
     """
     where = location(warehouse)
     built = snapshot_content.build(
-        lake, period=period, source=source, methodology=methodology, volume=volume, validations=validations
+        lake,
+        period=period,
+        source=source,
+        is_demo=source == "demo" if is_demo is None else is_demo,
+        methodology=methodology,
+        volume=volume,
+        validations=validations,
     )
     tables = built.tables
     expected_indicators = expected_regions * len(methodology.indicators)

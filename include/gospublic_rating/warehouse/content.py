@@ -171,6 +171,7 @@ def build(
     *,
     period: str,
     source: str,
+    is_demo: bool,
     methodology: Methodology,
     volume: dict,
     validations: list[tuple],
@@ -202,7 +203,7 @@ def build(
     run = {
         "period": period,
         "source": source,
-        "is_demo": source == "demo",
+        "is_demo": is_demo,
         "methodology_version": methodology.version,
         "methodology_sha256": hashlib.sha256(methodology.toml_text.encode("utf-8")).hexdigest(),
         "methodology_toml": methodology.toml_text,
