@@ -6,6 +6,8 @@
 #   make test   the whole test suite (what CI runs)
 #   make bench  the benchmark figures (national scale)
 #   make lint   ruff
+#   make clean  remove caches and the Airflow home (never the lake or the published snapshots)
+#   make clean-data CONFIRM=yes   delete the data folder: the lake AND the warehouse of snapshots
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -34,20 +36,27 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN ?= postgresql+psycopg2://$(PGUSER)@$(PGHOST):$(PGPORT)/$(AIRFLOW_DB)
 export AIRFLOW__LOGGING__LOGGING_LEVEL ?= INFO
-export PYTHONPATH := $(CURDIR)/include
 export NO_COLOR := 1
 
-RUN_ARGS = --source "$(SOURCE)" --period "$(PERIOD)" --input-dir "$(INPUT_DIR)" \
-	--registry-dir "$(REGISTRY_DIR)" --scale "$(SCALE)" --seed "$(SEED)"
+# A value reaches the shell single-quoted (a quote inside it is closed, escaped and reopened),
+# so PERIOD='2026-10"; touch X' stays one argument and never becomes a second command.
+quote = '$(subst ','\'',$(1))'
+RUN_ARGS = --source $(call quote,$(SOURCE)) --period $(call quote,$(PERIOD)) \
+	--input-dir $(call quote,$(INPUT_DIR)) --registry-dir $(call quote,$(REGISTRY_DIR)) \
+	--scale $(call quote,$(SCALE)) --seed $(call quote,$(SEED))
+DATA_DIR := $(or $(GOSPUBLIC_DATA_DIR),data)
 
-.PHONY: help setup chromium airflow-db run test test-fast bench lint clean
+.PHONY: help setup chromium airflow-db preflight run test test-fast bench lint clean clean-data
 
+# The help is the comment block at the top of this file.
 help:
-	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '/^#/!q; s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
-$(STAMP): requirements.txt
+# The project is installed editable into the venv (the `gospublic` command; no PYTHONPATH needed).
+$(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
 setup: $(STAMP) chromium
@@ -56,29 +65,39 @@ setup: $(STAMP) chromium
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
+# Creates the database, migrates it and sets the pools only when needed (log: .airflow/db-setup.log);
+# marks failed the DAG runs a killed `make run` left running.
 airflow-db: $(STAMP)
-	@mkdir -p $(AIRFLOW_HOME)
-	@PGHOST=$(PGHOST) PGPORT=$(PGPORT) PGUSER=$(PGUSER) $(BIN)/python -m gospublic_rating ensure-database $(AIRFLOW_DB)
-	@$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 \
-	  || { cat $(AIRFLOW_HOME)/db-migrate.log; exit 1; }
-	@for pool in vk_api ok_api tgstat_api; do \
-	  $(BIN)/airflow pools set $$pool 1 "one API account: batches call it one at a time" >> $(AIRFLOW_HOME)/db-migrate.log 2>&1; \
-	done
+	@mkdir -p "$(AIRFLOW_HOME)"
+	@PGHOST=$(call quote,$(PGHOST)) PGPORT=$(call quote,$(PGPORT)) PGUSER=$(call quote,$(PGUSER)) \
+	  $(BIN)/gospublic airflow-setup $(call quote,$(AIRFLOW_DB))
 
-run: airflow-db
-	@$(BIN)/python -m gospublic_rating preflight $(RUN_ARGS)
-	$(BIN)/python -m gospublic_rating run-dag $(RUN_ARGS)
+preflight: $(STAMP)
+	@$(BIN)/gospublic preflight $(RUN_ARGS)
+
+# Settings are checked first: a bad period fails in a second, before Airflow is touched.
+run: preflight
+	@$(MAKE) --no-print-directory airflow-db
+	$(BIN)/gospublic run-dag $(RUN_ARGS)
 
 test: airflow-db chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: airflow-db
-	$(BIN)/python -m gospublic_rating bench
-	PYTHONPATH=$(CURDIR)/include:$(CURDIR)/tests $(BIN)/python tests/benchmarks/bench_vk_extract.py
+	$(BIN)/gospublic bench
+	PYTHONPATH="$(CURDIR)/tests" $(BIN)/python tests/benchmarks/bench_vk_extract.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Published snapshots are immutable: `clean` never touches the data folder (lake, warehouse).
 clean:
-	rm -rf data .airflow
+	rm -rf .airflow .pytest_cache .ruff_cache "$(DATA_DIR)/tmp"
+	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+clean-data:
+	@if [ $(call quote,$(CONFIRM)) != yes ]; then \
+	  echo "clean-data deletes $(DATA_DIR)/: every run's lake and the warehouse of published snapshots." >&2; \
+	  echo "Run 'make clean-data CONFIRM=yes' to do it." >&2; exit 1; fi
+	rm -rf "$(DATA_DIR)"

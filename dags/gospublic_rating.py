@@ -27,22 +27,10 @@ All logic lives in `include/gospublic_rating`; this file only wires it.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
-from airflow.sdk import Asset, ExceptionRetryPolicy, Param, RetryAction, RetryRule, chain, dag, task
+from airflow.sdk import Asset, Param, chain, dag, task
+from gospublic_rating.retry import RETRIES, RETRY_DELAY, TransientOnly
 
-# Bad input, a bad setting or a refused publication fails the task at once; anything else
-# (a lost connection, a full disk that was cleared) is retried.
-FAIL_FAST = ExceptionRetryPolicy(
-    rules=[
-        RetryRule(
-            exception="gospublic_rating.errors.NotRetryable",
-            action=RetryAction.FAIL,
-            reason="bad input or refused publication: a retry cannot fix it",
-        )
-    ]
-)
 # One pool per API account caps how many batches call it at once; the client itself paces
 # requests to the account's rate. (`make run` and `make test` create the pools with one slot each.)
 PLATFORM_POOLS = {"vk": "vk_api", "ok": "ok_api", "telegram": "tgstat_api"}
@@ -59,15 +47,16 @@ RANKING_ASSET = Asset(name="gospublic_ranking_snapshot", uri="gospublic-rating:/
     tags=["gospublic", "rating", "monthly"],
     default_args={
         "owner": "gospublic-data-team",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=2),
-        "retry_policy": FAIL_FAST,
+        # only transient errors (network, I/O, lock contention) are retried; anything else fails at once
+        "retries": RETRIES,
+        "retry_delay": RETRY_DELAY,
+        "retry_policy": TransientOnly(RETRY_DELAY),
     },
     params={
         "period": Param(
             None,
             type=["null", "string"],
-            pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+            pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
             description="Month to rate, YYYY-MM. Empty: the last complete month before the run date.",
         ),
         "source": Param("demo", enum=["demo", "files", "live"], description="Where the inputs come from."),
@@ -137,10 +126,12 @@ def gospublic_rating():
         return validate(RunSpec.from_dict(spec), stage)
 
     @task(outlets=[RANKING_ASSET])
-    def publish(spec: dict) -> dict:
-        from gospublic_rating.pipeline import RunSpec, publish_snapshot
+    def publish(spec: dict, outlet_events=None) -> dict:
+        from gospublic_rating.pipeline import RunSpec, event_extra, publish_snapshot
 
-        return publish_snapshot(RunSpec.from_dict(spec))
+        published = publish_snapshot(RunSpec.from_dict(spec))
+        outlet_events[RANKING_ASSET].extra = event_extra(published)
+        return published
 
     @task(retries=0)
     def report(published: dict) -> str:
@@ -151,7 +142,7 @@ def gospublic_rating():
         from gospublic_rating.reporting import write_published
 
         text = top(Path(published["warehouse"]), published["snapshot_id"])
-        paths = write_published(Path(published["warehouse"]), published["snapshot_id"], data_dir() / "reports")
+        paths = write_published(None, published["snapshot_id"], data_dir() / "reports")
         print(text + "\nreports:\n" + "\n".join(f"  {path}" for path in paths))
         return text
 

@@ -8,6 +8,9 @@ import pytest
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 
+# Benchmarks measure the machine and assert nothing: `make bench` runs them, pytest never collects them.
+collect_ignore = ["benchmarks"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_data_dir(tmp_path, monkeypatch):

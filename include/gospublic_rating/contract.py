@@ -1,4 +1,4 @@
-"""The input contract between extraction and the models (METHODOLOGY.md, "Inputs").
+"""The input contract between extraction and the models (docs/methodology.md, "Inputs").
 
 Every source (demo, files, the platform extractors) writes exactly these Parquet tables
 into a run's ``raw/`` folder; the staging models read nothing else.
@@ -6,7 +6,10 @@ into a run's ``raw/`` folder; the staging models read nothing else.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import NotRetryable
 
@@ -72,11 +75,61 @@ class ContractError(NotRetryable, ValueError):
     """Input that does not follow the contract; the message names file, row and field."""
 
 
+# Integer types whose every value is an int64 (the contract's bigint) without loss.
+_INT64_WIDENINGS = (pa.int8(), pa.int16(), pa.int32(), pa.uint8(), pa.uint16(), pa.uint32())
+# Timestamps are read as instants between these bounds (UTC); anything else is not a date
+# of this rating's world, usually a corrupt data page that decoded into garbage.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def lossless(found: pa.DataType, expected: pa.DataType) -> bool:
+    """Whether a column of type ``found`` reads as the contract type ``expected`` without loss.
+
+    Accepted: the type itself; a column of nulls only; for text, large_string, string_view
+    and dictionary-encoded text; for bigint, signed and unsigned integers up to 32 bits;
+    for timestamptz, a timestamp of any unit with a time zone (a value that a unit change
+    would cut, e.g. nanoseconds, is refused by the cast, naming its row).
+    """
+    if found == expected or pa.types.is_null(found):
+        return True
+    if expected == pa.string():
+        if pa.types.is_dictionary(found):
+            return lossless(found.value_type, expected)
+        return pa.types.is_large_string(found) or pa.types.is_string_view(found)
+    if expected == pa.int64():
+        return found in _INT64_WIDENINGS
+    if expected == TIMESTAMPTZ:
+        return pa.types.is_timestamp(found) and found.tz is not None
+    return False
+
+
+def type_problems(schema: pa.Schema, name: str, origin: str) -> list[str]:
+    """One line per contract column of ``schema`` whose type is not the contract's (or a lossless widening)."""
+    problems = []
+    for field in SCHEMAS[name]:
+        if field.name not in schema.names:
+            continue
+        found = schema.field(field.name).type
+        if lossless(found, field.type):
+            continue
+        if field.type == TIMESTAMPTZ and pa.types.is_timestamp(found):
+            problems.append(
+                f"{origin}, field {field.name}: {found} has no time zone; the contract requires timestamptz "
+                f"(a timestamp with a time zone, e.g. {TIMESTAMPTZ}): a wall-clock time without one is ambiguous"
+            )
+        else:
+            problems.append(f"{origin}, field {field.name}: the contract type is {field.type}, found {found}")
+    return problems
+
+
 def conform(table: pa.Table, name: str, origin: str) -> pa.Table:
     """Select and cast ``table`` to the contract schema of ``name``.
 
-    Extra columns are dropped; a missing column or a value that cannot be cast is a
-    ContractError naming ``origin`` (the file), the field and, where known, the row.
+    Extra columns are dropped; a missing column, a column of another type than the
+    contract's (other than a lossless widening, see :func:`lossless`), a value that cannot
+    be cast without loss or a timestamp outside [EARLIEST, LATEST) is a ContractError
+    naming ``origin`` (the file), the field and, where known, the row.
     """
     schema = SCHEMAS[name]
     missing = [f.name for f in schema if f.name not in table.column_names]
@@ -84,6 +137,9 @@ def conform(table: pa.Table, name: str, origin: str) -> pa.Table:
         raise ContractError(
             f"{origin}: missing column(s) {', '.join(missing)}; the {name} table needs {', '.join(schema.names)}"
         )
+    problems = type_problems(table.schema, name, origin)
+    if problems:
+        raise ContractError("\n".join(problems))
     columns = []
     for field in schema:
         column = table.column(field.name)
@@ -96,8 +152,28 @@ def conform(table: pa.Table, name: str, origin: str) -> pa.Table:
                 raise ContractError(
                     f"{origin}{where}, field {field.name}: cannot read {column.type} as {field.type} ({error})"
                 ) from None
+        if field.type == TIMESTAMPTZ:
+            _check_range(column, field.name, origin)
         columns.append(column)
     return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _check_range(column: pa.ChunkedArray, field: str, origin: str) -> None:
+    """ContractError naming the first timestamp outside [EARLIEST, LATEST)."""
+    outside = pc.or_(
+        pc.less(column, pa.scalar(EARLIEST, TIMESTAMPTZ)), pc.greater_equal(column, pa.scalar(LATEST, TIMESTAMPTZ))
+    )
+    if not pc.any(outside).as_py():
+        return
+    row = pc.index(pc.fill_null(outside, False), True).as_py()
+    try:
+        shown = column[row].as_py().isoformat()
+    except (OverflowError, ValueError):  # beyond what Python's datetime can hold
+        shown = f"{pc.cast(column, pa.int64())[row].as_py()} µs since 1970-01-01 UTC"
+    raise ContractError(
+        f"{origin}, row {row + 1}, field {field}: {shown} is outside "
+        f"[{EARLIEST:%Y-%m-%d}, {LATEST:%Y-%m-%d}) (a corrupt data page?)"
+    )
 
 
 def _first_bad_row(column: pa.ChunkedArray, target: pa.DataType) -> int | None:

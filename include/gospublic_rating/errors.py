@@ -11,3 +11,11 @@ class NotRetryable(Exception):
 
 class SettingsError(NotRetryable, ValueError):
     """A run setting that does not make sense (source, folder, scale)."""
+
+
+class ResourceExhausted(NotRetryable, RuntimeError):
+    """DuckDB ran out of memory (or spill space): a limit of the machine or the settings, not the data.
+
+    Not retried: DuckDB works within GOSPUBLIC_DUCKDB_MEMORY_LIMIT, so the same run on the
+    same settings runs out again; raise the limit (or free the spill folder) and rerun.
+    """

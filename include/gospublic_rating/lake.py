@@ -20,13 +20,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from .settings import PROJECT_ROOT, data_dir
+
+__all__ = ["PROJECT_ROOT", "RunLake", "data_dir", "run_key", "warehouse_path", "write_parquet"]
 PARQUET_OPTIONS = {"compression": "zstd", "row_group_size": 1 << 20}
-
-
-def data_dir() -> Path:
-    """Root of the lake and the warehouse: $GOSPUBLIC_DATA_DIR, by default <project>/data."""
-    return Path(os.environ.get("GOSPUBLIC_DATA_DIR") or PROJECT_ROOT / "data")
 
 
 def warehouse_path() -> Path:

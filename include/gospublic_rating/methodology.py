@@ -24,6 +24,10 @@ class Indicator:
     name: str
     kind: str  # "share" or "continuous"
     weight: float
+    # Published with every snapshot (snapshot.indicator_definitions); no number depends on them.
+    name_ru: str = ""
+    name_en: str = ""
+    formula: str = ""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import settings
 from .contract import TABLES
 from .lake import PROJECT_ROOT, RunLake, data_dir
 from .methodology import Methodology
@@ -63,8 +64,8 @@ def connect(database: str | Path = ":memory:", read_only: bool = False) -> Itera
     temp = data_dir() / "tmp" / "duckdb"
     temp.mkdir(parents=True, exist_ok=True)
     config = {
-        "memory_limit": os.environ.get("GOSPUBLIC_DUCKDB_MEMORY_LIMIT", "1GB"),
-        "threads": int(os.environ.get("GOSPUBLIC_DUCKDB_THREADS", "2")),
+        "memory_limit": settings.duckdb_memory_limit(),
+        "threads": settings.duckdb_threads(),
         "temp_directory": str(temp),
         # Models are sets; readers order explicitly. Not preserving order lets DuckDB stream.
         "preserve_insertion_order": False,
@@ -118,18 +119,26 @@ def build(
     return seconds
 
 
+def attach_parquet(con: duckdb.DuckDBPyConnection, name: str, path: Path | str) -> None:
+    """Create (or replace) view ``name`` over the Parquet file(s) at ``path`` (a file or a glob).
+
+    The path goes to DuckDB as a value, never into SQL text (a view cannot take a
+    prepared parameter; the relation API needs none): any character in a folder name is safe.
+    """
+    con.read_parquet(str(path)).create_view(name, replace=True)
+
+
 def attach_raw(con: duckdb.DuckDBPyConnection, lake: RunLake) -> None:
     """Create views raw_<table> over the run's raw Parquet files."""
     for table in TABLES:
-        con.execute(f"create or replace view raw_{table} as select * from read_parquet('{lake.raw_glob(table)}')")
+        attach_parquet(con, f"raw_{table}", lake.raw_glob(table))
 
 
 def attach_layers(con: duckdb.DuckDBPyConnection, lake: RunLake, layers: Iterable[str]) -> None:
     """Create views over the Parquet outputs of already-built layers."""
     for layer in layers:
         for model in LAYERS[layer]:
-            path = lake.layer(layer) / f"{model}.parquet"
-            con.execute(f"create or replace view {model} as select * from read_parquet('{path}')")
+            attach_parquet(con, model, lake.layer(layer) / f"{model}.parquet")
 
 
 def export_layer(con: duckdb.DuckDBPyConnection, lake: RunLake, layer: str) -> dict[str, int]:
@@ -141,7 +150,7 @@ def export_layer(con: duckdb.DuckDBPyConnection, lake: RunLake, layer: str) -> d
         target = folder / f"{model}.parquet"
         tmp = folder / f".{model}.parquet.{os.getpid()}.tmp"
         try:
-            con.execute(f"copy {model} to '{tmp}' (format parquet, compression zstd)")
+            con.execute(f"copy {model} to $path (format parquet, compression zstd)", {"path": str(tmp)})
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)

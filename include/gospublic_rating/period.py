@@ -1,4 +1,4 @@
-"""Rating periods: calendar months in Moscow time (METHODOLOGY.md, "Period")."""
+"""Rating periods: calendar months in Moscow time (docs/methodology.md, "Period")."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from zoneinfo import ZoneInfo
 from .errors import NotRetryable
 
 MOSCOW = ZoneInfo("Europe/Moscow")
-_PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# ASCII digits only: \d and int() would also take full-width and other Unicode digits.
+_PERIOD_RE = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
+# The law requiring official pages came into force in December 2022: nothing to rate before.
+FIRST = (2022, 12)
 
 
 class PeriodError(NotRetryable, ValueError):
@@ -27,7 +30,12 @@ class Period:
         match = _PERIOD_RE.match(str(text).strip())
         if not match:
             raise PeriodError(f"period {text!r} is not a month in the form YYYY-MM (e.g. 2026-10)")
-        return cls(int(match.group(1)), int(match.group(2)))
+        period = cls(int(match.group(1)), int(match.group(2)))
+        if (period.year, period.month) < FIRST:
+            raise PeriodError(
+                f"period {period} is before {cls(*FIRST)}, when the law on official pages came into force"
+            )
+        return period
 
     @classmethod
     def last_complete_before(cls, moment: datetime) -> Period:
@@ -64,11 +72,10 @@ class Period:
 
     def require_complete(self, now: datetime) -> Period:
         """Raise PeriodError unless the period ended before ``now``."""
-        if self.end > now:
-            raise PeriodError(
-                f"period {self} is not complete yet: it ends {self.end:%Y-%m-%d %H:%M} Moscow time; "
-                f"the last complete month is {Period.last_complete_before(now)}"
-            )
+        last = Period.last_complete_before(now)
+        if self > last:
+            # compared as months: the end of a month far ahead (9999-12) is not a datetime
+            raise PeriodError(f"period {self} is not complete yet (Moscow time); the last complete month is {last}")
         return self
 
     def __str__(self) -> str:

@@ -14,13 +14,13 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import models, validation
+from . import models, settings, validation, warehouse
 from .errors import NotRetryable
-from .lake import RunLake, warehouse_path
+from .lake import RunLake
 from .methodology import DEFAULT_VERSION, Methodology
 from .methodology import load as load_methodology
 from .period import Period
-from .sources import make_source
+from .sources import make_source, synthetic_marker
 from .warehouse import Snapshot, publish
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ class RunSpec:
         registry_dir: str | None = None,
     ) -> RunSpec:
         """Fix what a run rates: the named period, else the last complete month before ``run_after``."""
+        settings.check()
         chosen = Period.parse(period) if period else Period.last_complete_before(run_after)
         chosen.require_complete(run_after)
         # fails early on bad settings
@@ -158,8 +159,9 @@ def publish_snapshot(spec: RunSpec) -> dict:
         _write_evidence(spec, {**evidence, "published": False, "reason": reason})
         raise PublicationRefused(f"not published: {reason}")
     with models.connect() as con:
+        regions_file = spec.lake.layer("staging") / "stg_regions.parquet"
         expected_regions = con.execute(
-            f"select count(*) from read_parquet('{spec.lake.layer('staging') / 'stg_regions.parquet'}')"
+            "select count(*) from read_parquet($path)", {"path": str(regions_file)}
         ).fetchall()[0][0]
     validations = [
         (
@@ -175,23 +177,34 @@ def publish_snapshot(spec: RunSpec) -> dict:
         for summary in summaries.values()
         for suite in summary["suites"]
     ]
+    where = warehouse.location()
     snapshot: Snapshot = publish(
-        warehouse_path(),
+        where,
         spec.lake,
         period=spec.period,
         source=spec.source,
         dag_run_id=spec.dag_run_id,
-        methodology_version=methodology.version,
-        methodology_toml=methodology.toml_text,
+        methodology=methodology,
+        is_demo=spec.source == "demo" or synthetic_marker(spec.lake) is not None,
         volume=volume,
         validations=validations,
         expected_regions=expected_regions,
-        indicators_per_region=len(methodology.indicators),
     )
-    _write_evidence(spec, {**evidence, "published": True, "snapshot_id": snapshot.snapshot_id})
-    verb = "was already published by this run (a retried task)" if snapshot.already_published else "published"
-    log.info("snapshot %s (%d regions) %s to %s", snapshot.snapshot_id, snapshot.regions, verb, warehouse_path())
-    return {"snapshot_id": snapshot.snapshot_id, "warehouse": str(warehouse_path()), "regions": snapshot.regions}
+    _write_evidence(spec, {**evidence, "published": True, **snapshot.event_extra, "reason": snapshot.reason or None})
+    verb = f"not published again: {snapshot.reason}" if snapshot.already_published else "published"
+    log.info("snapshot %s (%d regions) %s", snapshot.snapshot_id, snapshot.regions, verb)
+    return {
+        **snapshot.event_extra,
+        "warehouse": warehouse.shown(where),
+        "regions": snapshot.regions,
+        "already_published": snapshot.already_published,
+        "reason": snapshot.reason,
+    }
+
+
+def event_extra(published: dict) -> dict:
+    """The ``extra`` of the publication's Asset event, from what publish_snapshot returned."""
+    return {key: published[key] for key in Snapshot.EVENT_KEYS}
 
 
 def _write_evidence(spec: RunSpec, record: dict) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from .models import connect
@@ -17,12 +16,12 @@ def top(
     snapshot_id: str | None = None,
     period: str | None = None,
     max_place: int = 10,
-    published_after: datetime | None = None,
+    dag_run_id: str | None = None,
 ) -> str:
     """The regions placed at most ``max_place`` (ties included) of a snapshot, as text.
 
-    Without ``snapshot_id`` the newest snapshot is shown (of ``period``, and published
-    after ``published_after``, where given).
+    The snapshot is ``snapshot_id``, or the one published by the DAG run ``dag_run_id``, or
+    else the newest (of ``period``, where given).
     """
     if not warehouse.exists():
         raise SnapshotNotFound(f"{warehouse}: no warehouse yet; nothing has been published")
@@ -30,11 +29,12 @@ def top(
         query = "select snapshot_id, period, source, is_demo, methodology_version, published_at from snapshot.runs"
         run = con.execute(
             query + " where snapshot_id = coalesce($id, snapshot_id) and period = coalesce($period, period)"
-            " and published_at >= coalesce($after, published_at) order by published_at desc limit 1",
-            {"id": snapshot_id, "period": period, "after": published_after},
+            " and dag_run_id = coalesce($run, dag_run_id) order by published_at desc limit 1",
+            {"id": snapshot_id, "period": period, "run": dag_run_id},
         ).fetchall()
         if not run:
-            raise SnapshotNotFound(f"{warehouse}: no snapshot {snapshot_id or period or ''}".rstrip())
+            wanted = f"of DAG run {dag_run_id}" if dag_run_id else snapshot_id or period or ""
+            raise SnapshotNotFound(f"{warehouse}: no snapshot {wanted}".rstrip())
         snapshot_id, period, source, is_demo, version, published_at = run[0]
         rows = con.execute(
             """

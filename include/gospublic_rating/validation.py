@@ -26,13 +26,12 @@ from pathlib import Path
 
 import duckdb
 
-from . import evidence_page, models
+from . import evidence_page, models, warehouse
 from .contract import duckdb_columns
-from .errors import NotRetryable
-from .lake import PROJECT_ROOT, RunLake, warehouse_path
+from .errors import NotRetryable, ResourceExhausted
+from .lake import PROJECT_ROOT, RunLake
 from .period import Period
 from .reference import load_regions
-from .warehouse import check_schema
 
 log = logging.getLogger(__name__)
 
@@ -68,27 +67,24 @@ def settings() -> dict:
 
 
 def previous_volume(period: Period, source: str) -> tuple[int, int] | None:
-    """(pages_count, posts_count) of the newest published snapshot of the month before, same source."""
-    warehouse = warehouse_path()
-    if not warehouse.exists():
+    """(pages_count, posts_count) of the newest published version of the month before, same source."""
+    try:
+        with warehouse.open_reader() as reader:
+            runs = reader.read("runs").to_pylist()
+    except warehouse.WarehouseMissing:
         return None
-    with models.connect(warehouse, read_only=True) as con:
-        check_schema(con, warehouse)
-        try:
-            row = con.execute(
-                "select pages_count, posts_count from snapshot.runs where period = ? and source = ? "
-                "order by published_at desc limit 1",
-                [str(period.previous()), source],
-            ).fetchall()
-        except duckdb.CatalogException:
-            return None
-    return row[0] if row else None
+    earlier = [r for r in runs if (r["period"], r["source"]) == (str(period.previous()), source)]
+    if not earlier:
+        return None
+    newest = max(earlier, key=lambda r: r["version"])
+    return newest["pages_count"], newest["posts_count"]
 
 
 def suite_parameters(methodology, period: Period, source: str) -> dict[str, object]:
     """The values suites refer to as {"$PARAMETER": name} and check SQL as $name."""
     codes = load_regions().column("region_code").to_pylist()
-    volume = settings()["volume"]
+    configured = settings()
+    volume = configured["volume"]
     previous = previous_volume(period, source)
     pages_min = pages_max = posts_min = posts_max = None
     if previous:
@@ -107,6 +103,8 @@ def suite_parameters(methodology, period: Period, source: str) -> dict[str, obje
         "pages_max": pages_max,
         "posts_min": posts_min if posts_min is not None else 0,
         "posts_max": posts_max,
+        **configured["counters"],
+        **configured["page_ids"],
     }
 
 
@@ -239,6 +237,7 @@ def validate_stage(lake: RunLake, stage: str, methodology, period: Period, sourc
         models.install_methodology(con, methodology)
         con.execute("create table contract_columns (table_name varchar, column_name varchar, data_type varchar)")
         con.executemany("insert into contract_columns values (?, ?, ?)", duckdb_columns())
+        con.from_arrow(load_regions()).create("reference_regions")
         for suite_path in sorted((EXPECTATIONS_DIR / stage).glob("*.json")):
             suite_json = json.loads(suite_path.read_text(encoding="utf-8"))
             sql = _projected((CHECKS_DIR / stage / f"{suite_path.stem}.sql").read_text(encoding="utf-8"), suite_json)
@@ -298,6 +297,12 @@ def _validate_one(runner, con, suite_json, sql, chunk, params, evidence) -> Suit
     started = time.perf_counter()
     try:
         frame = _frame(con, sql, params)
+    except (duckdb.OutOfMemoryException, MemoryError) as error:
+        raise ResourceExhausted(
+            f"suite {suite_json['name']}{f' [{chunk}]' if chunk else ''}: out of memory while building its check "
+            f"frame ({' '.join(str(error).split())[:200]}); not a data failure: raise GOSPUBLIC_DUCKDB_MEMORY_LIMIT "
+            "or free memory, then rerun"
+        ) from None
     except duckdb.Error as error:
         return SuiteOutcome(
             suite_json["name"], chunk, False, 0, 0, 0, "", [f"the check frame could not be built: {error}"]

@@ -4,14 +4,17 @@
 -- parameters $live_status, $min_posts.
 -- Everything an indicator needs about a page: its flags (live, regular, measurable) and
 -- its sums over the period's posts. A page with no page_stats row is not live.
+-- The sums are exact BIGINT (DuckDB sums BIGINT as HUGEINT, which Parquet would store as
+-- DOUBLE: inexact above 2^53, and a DOUBLE -> BIGINT failure at publication); the raw
+-- stage bounds every counter (expectations/settings.toml), so a sum cannot overflow.
 with post_totals as (
     select
         page_id,
         count(*) as posts_count,
-        sum(views) as views_total,
-        sum(likes) as likes_total,
-        sum(comments) as comments_total,
-        sum(reposts) as reposts_total
+        sum(views)::bigint as views_total,
+        sum(likes)::bigint as likes_total,
+        sum(comments)::bigint as comments_total,
+        sum(reposts)::bigint as reposts_total
     from stg_posts
     group by page_id
 ),

@@ -2,7 +2,7 @@
 -- grain: one row per region (region_code) and indicator (I1..I8).
 -- inputs: stg_regions, stg_organizations, int_page_metrics, methodology_platforms;
 -- parameter $dialogue_per_views.
--- value: the indicator as METHODOLOGY.md defines it (a share in [0, 1], a median, or
+-- value: the indicator as docs/methodology.md defines it (a share in [0, 1], a median, or
 -- comments per $dialogue_per_views views). numerator / denominator: what the value was
 -- computed from, for audit (for the medians I6, I7: denominator = measurable pages).
 -- A share whose denominator is 0 is 0; a median over no page, and I8 with no views, are null.

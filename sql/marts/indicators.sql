@@ -6,6 +6,9 @@
 -- the [clip_low_quantile, clip_high_quantile] quantiles of the non-null regional values
 -- (linear interpolation) and rescaled to 0..$score_scale; when both bounds are equal every
 -- non-null value scores $score_scale; a null value scores 0.
+-- The ratio (value - low) / (high - low) is clamped to [0, 1] before it is scaled: at
+-- value = high it is exactly 1, so the bounds map exactly to 0 and $score_scale (scaling
+-- first, $score_scale * (high - low) / (high - low), can round to 100.00000000000001).
 with bounds as (
     select
         i.indicator,
@@ -26,8 +29,7 @@ select
         when m.kind = 'share' then $score_scale * i.value
         when i.value is null then 0.0
         when b.clip_high = b.clip_low then $score_scale
-        else $score_scale * (least(greatest(i.value, b.clip_low), b.clip_high) - b.clip_low)
-            / (b.clip_high - b.clip_low)
+        else $score_scale * least(greatest((i.value - b.clip_low) / (b.clip_high - b.clip_low), 0.0), 1.0)
     end as score,
     i.numerator,
     i.denominator,

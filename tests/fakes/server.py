@@ -5,8 +5,11 @@ Subclass :class:`FakeApi` and implement :meth:`respond`; use it as a context man
     with FakeVk(...) as server:
         account = ApiAccount(server.url, "secret-token")
 
-Every request is recorded (path, parameters, monotonic time) so tests can count calls and
-measure the request rate. Only the loopback interface is used.
+Every request is recorded (path, parameters, the time of ``clock``: time.monotonic unless a
+test gives a :class:`fakes.clock.VirtualClock`) so tests can count calls and check pacing.
+``echo_pages(n)``: the next n requests are answered 200 with an HTML error page that echoes
+the request (request line with its query string, body, headers), as some proxies do.
+Only the loopback interface is used.
 """
 
 from __future__ import annotations
@@ -14,14 +17,17 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 
 class FakeApi:
-    def __init__(self):
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic):
         self.requests: list[dict[str, Any]] = []
+        self.clock = clock
+        self.echoes = 0  # how many of the next requests get the echo page
         self._lock = threading.Lock()
         fake = self
 
@@ -32,14 +38,24 @@ class FakeApi:
                 if body:
                     params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
                 with fake._lock:
-                    fake.requests.append({"path": parts.path, "params": params, "at": time.monotonic()})
-                status, payload = fake.respond(parts.path, params)
+                    fake.requests.append({"path": parts.path, "params": params, "at": fake.clock()})
+                    echo = fake.echoes > 0
+                    fake.echoes -= echo
+                if echo:
+                    status, payload = 200, self._echo_page(body)
+                else:
+                    status, payload = fake.respond(parts.path, params)
                 data = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
+                kind = "text/html" if echo else "application/json"
+                self.send_header("Content-Type", f"{kind}; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def _echo_page(self, body: bytes) -> bytes:
+                request = f"{self.requestline}\n{body.decode('utf-8', 'replace')}\n{self.headers}"
+                return f"<pre>{request}</pre><h1>Request blocked</h1>".encode()
 
             def do_GET(self):  # noqa: N802 (http.server's naming)
                 self._serve(b"")
@@ -58,6 +74,11 @@ class FakeApi:
     def url(self) -> str:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
+
+    def echo_pages(self, times: int) -> None:
+        """Answer the next ``times`` requests with an HTML page that echoes the request, token and all."""
+        with self._lock:
+            self.echoes += times
 
     def respond(self, path: str, params: dict[str, str]) -> tuple[int, Any]:
         """(HTTP status, JSON-able body or raw bytes) for one request."""

@@ -20,9 +20,11 @@ tests catch a client that would archive it.
 
 Faults: ``faults`` is a list consumed one per request, each one of ``"throttle"`` (error 6),
 ``"rate"`` (error 29), ``"flood"`` (error 9), ``"auth"`` (error 5), ``"auth27"``, ``"auth28"``,
-``"500"``, ``"malformed"`` (not JSON), ``"slow"`` (answers after ``slow_seconds``) or None
-(no fault). ``rate_limit`` answers error 6 to a request that comes sooner than
-``1 / rate_limit`` seconds (less a small tolerance) after the previous one. ``wall_faults``
+``"500"``, ``"malformed"`` (not JSON), ``"slow"`` (no answer until the next request
+arrives, i.e. until the client has timed out, or the server closes) or None (no fault).
+``rate_limit`` answers error 6 to a request that comes sooner than ``1 / rate_limit``
+seconds (less a small tolerance) after the previous one, by ``clock`` (time.monotonic, or a
+test's :class:`fakes.clock.VirtualClock` shared with the client, which makes it exact). ``wall_faults``
 maps a group id to error codes its next ``wall.get`` calls inside ``execute`` fail with, one
 per call (e.g. ``{3: [9]}``: flood control once). ``max_execute_posts`` answers error 13
 ("response size is too big") to an ``execute`` whose answer would hold more posts.
@@ -34,6 +36,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from fakes.server import FakeApi
@@ -67,17 +70,16 @@ class FakeVk(FakeApi):
         *,
         token: str | None = None,
         faults: list[str | None] | None = None,
-        slow_seconds: float = 1.0,
         rate_limit: float | None = None,
         auth_error: bool = False,
         wall_faults: dict[int, list[int]] | None = None,
         max_execute_posts: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ):
-        super().__init__()
+        super().__init__(clock=clock)
         self.groups = {int(gid): group for gid, group in groups.items()}
         self.token = token
         self.faults = list(faults or [])
-        self.slow_seconds = slow_seconds
         self.rate_limit = rate_limit
         self.auth_error = auth_error
         self.wall_faults = {int(gid): list(codes) for gid, codes in (wall_faults or {}).items()}
@@ -86,6 +88,17 @@ class FakeVk(FakeApi):
         self.answers: list[str] = []  # "ok" or the fault/error code of each request
         self._last: float | None = None
         self._serial = threading.Lock()
+        self._held: list[threading.Event] = []  # "slow" requests waiting for the next one
+
+    def __exit__(self, *exc):
+        self._release()
+        return super().__exit__(*exc)
+
+    def _release(self) -> None:
+        with self._serial:
+            held, self._held = self._held, []
+        for event in held:
+            event.set()
 
     # -- bookkeeping for tests
 
@@ -95,16 +108,22 @@ class FakeVk(FakeApi):
     # -- the API
 
     def respond(self, path: str, params: dict[str, str]) -> tuple[int, Any]:
+        self._release()  # the client has moved on: answer the requests it gave up on
         with self._serial:
-            now = time.monotonic()
+            now = self.clock()
             too_soon = (
                 self.rate_limit is not None and self._last is not None and now - self._last < 0.8 / self.rate_limit
             )
             self._last = now
             fault = self.faults.pop(0) if self.faults else None
+            if fault == "slow":
+                held = threading.Event()
+                self._held.append(held)
         method = path.rsplit("/", 1)[-1]
         if fault == "slow":
-            time.sleep(self.slow_seconds)
+            held.wait()
+            self.answers.append("slow")
+            return 504, b"too late"
         elif fault == "500":
             self.answers.append("500")
             return 500, b"<html>Internal Server Error</html>"

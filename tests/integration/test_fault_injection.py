@@ -109,6 +109,55 @@ def places_with_a_gap(spec):
     _edit(spec.lake.layer("marts") / "ranking.parquet", change)
 
 
+def post_of_a_page_not_in_the_registry(spec):
+    _edit(_raw(spec, "posts", "vk"), lambda t: _set(t, "page_id", 2, "vk:999999999999"))
+
+
+def post_on_another_platform_than_its_page(spec):
+    _edit(_raw(spec, "posts", "vk"), lambda t: _set(t, "platform", 2, "ok"))
+
+
+def page_stats_on_another_platform_than_its_page(spec):
+    _edit(_raw(spec, "page_stats", "ok"), lambda t: _set(t, "platform", 1, "vk"))
+
+
+def region_name_not_of_the_reference_list(spec):
+    _edit(_raw(spec, "regions"), lambda t: _set(t, "region_name", 0, "'); drop table snapshot.runs; --"))
+
+
+def federal_district_not_of_the_reference_list(spec):
+    _edit(_raw(spec, "regions"), lambda t: _set(t, "federal_district", 5, "Центральный "))
+
+
+def page_id_with_a_trailing_newline(spec):
+    def change(table):
+        row = table.column("platform").to_pylist().index("ok")
+        table = _set(table, "page_id", row, table.column("page_id")[row].as_py() + "\n")
+        return _set(table, "platform_page_id", row, table.column("platform_page_id")[row].as_py() + "\n")
+
+    _edit(_raw(spec, "pages"), change)
+
+
+def followers_near_2_to_the_63(spec):
+    _edit(_raw(spec, "page_stats", "vk"), lambda t: _set(t, "followers", 0, 2**63 - 1))
+
+
+def two_posts_with_views_near_2_to_the_63(spec):
+    def change(table):
+        first = table.column("page_id")[0].as_py()
+        rows = [i for i, page in enumerate(table.column("page_id").to_pylist()) if page == first][:2]
+        for row in rows:
+            table = _set(table, "views", row, 2**63 - 1)
+        return table
+
+    _edit(_raw(spec, "posts", "telegram"), change)
+
+
+def a_delivered_post_the_metrics_did_not_count(spec):
+    # raw posts gain a post after the page metrics were built: delivered, never counted
+    _edit(_raw(spec, "posts", "ok"), lambda t: pa.concat_tables([t, _set(t.slice(0, 1), "post_id", 0, "uncounted")]))
+
+
 FAULTS = [
     # (fault, stage it is injected at, suite that must stop it, words of the failed expectation)
     (duplicate_posts, "raw", "raw.posts", "expect_compound_columns_to_be_unique"),
@@ -121,6 +170,15 @@ FAULTS = [
     (platform_without_data, "raw", "raw.platform_volumes", "page_stats_count"),
     (coverage_below_99_percent, "raw", "raw.run_volume", "page_stats_coverage"),
     (duplicate_page_stats, "raw", "raw.page_stats", "expect_compound_columns_to_be_unique"),
+    (post_of_a_page_not_in_the_registry, "raw", "raw.posts", "page_in_registry"),
+    (post_on_another_platform_than_its_page, "raw", "raw.posts", "platform_matches_page"),
+    (page_stats_on_another_platform_than_its_page, "raw", "raw.page_stats", "platform_matches_page"),
+    (region_name_not_of_the_reference_list, "raw", "raw.regions", "matches_reference"),
+    (federal_district_not_of_the_reference_list, "raw", "raw.regions", "matches_reference"),
+    (page_id_with_a_trailing_newline, "raw", "raw.pages", "platform_page_id_well_formed"),
+    (followers_near_2_to_the_63, "raw", "raw.page_stats", "column='followers'"),
+    (two_posts_with_views_near_2_to_the_63, "raw", "raw.posts", "counters_plausible"),
+    (a_delivered_post_the_metrics_did_not_count, "intermediate", "intermediate.posts_counted", "raw_posts_count"),
     (share_above_one, "intermediate", "intermediate.int_region_indicators", "column='I2'"),
     (region_missing_from_the_ranking, "marts", "marts.ranking", "expect_table_row_count_to_equal"),
     (places_with_a_gap, "marts", "marts.ranking_places", "max_place"),

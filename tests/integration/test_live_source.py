@@ -6,6 +6,7 @@ duplicates nothing, and the raw Parquet can be rebuilt from the landing archive 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -149,7 +150,11 @@ def _extract_everything(spec: RunSpec) -> dict[str, list[dict]]:
     return results
 
 
-def test_live_month_is_rated_and_published(registry_dir, connections, servers):
+def test_live_month_is_rated_and_published(registry_dir, connections, servers, caplog, capfd, monkeypatch):
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setattr("gospublic_rating.extract.http.JsonApi.backoff", lambda self, attempt: 0.0)
+    for server in servers.values():
+        server.echo_pages(2)  # a proxy's error page, 200 and HTML, echoing the request with its token
     spec = _spec(registry_dir)
     _extract_everything(spec)
     for stage in ("raw", "staging", "intermediate", "marts"):
@@ -187,6 +192,11 @@ def test_live_month_is_rated_and_published(registry_dir, connections, servers):
                 data = gzip.decompress(data)
             for secret in [*TOKENS.values(), OK_SECRET]:
                 assert secret.encode() not in data, f"{secret} leaked into {path}"
+    # the log: records, or what Airflow's logging (set up once a connection is looked up) printed
+    logged = caplog.text + "".join(capfd.readouterr())
+    assert logged.count("malformed JSON ('<pre>") >= 6  # the echoed pages were logged...
+    for secret in [*TOKENS.values(), OK_SECRET]:
+        assert secret not in logged, f"{secret} leaked into the log"  # ...without a secret
 
 
 def test_a_killed_extraction_resumes_without_loss_or_duplicates(registry_dir, connections, servers, monkeypatch):
@@ -246,6 +256,8 @@ def test_raw_parquet_is_rebuilt_from_the_landing_archive_alone(registry_dir, con
 def test_live_run_through_airflow(registry_dir, connections, servers, isolated_data_dir):
     if not os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
         pytest.fail("needs Airflow's environment: run through `make test`")
+    for server in servers.values():
+        server.echo_pages(1)  # a proxy's error page echoing the request: retried, and kept out of the log
     result = subprocess.run(
         [
             sys.executable,
@@ -266,5 +278,6 @@ def test_live_run_through_airflow(registry_dir, connections, servers, isolated_d
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "source live" in result.stdout and "DEMO" not in result.stdout
     log = Path(result.stdout.split("full log: ")[1].split()[0]).read_text(encoding="utf-8")
+    assert "malformed JSON" in log
     for secret in [*TOKENS.values(), OK_SECRET]:
         assert secret not in log

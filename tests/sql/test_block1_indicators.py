@@ -1,4 +1,4 @@
-"""Block 1 indicators I1-I4 (METHODOLOGY.md, "Definitions" and "Indicators")."""
+"""Block 1 indicators I1-I4 (docs/methodology.md, "Definitions" and "Indicators")."""
 
 from __future__ import annotations
 

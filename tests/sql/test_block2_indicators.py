@@ -1,4 +1,4 @@
-"""Block 2 indicators I5-I8 (METHODOLOGY.md, "Definitions" and "Indicators"), min_posts = 4.
+"""Block 2 indicators I5-I8 (docs/methodology.md, "Definitions" and "Indicators"), min_posts = 4.
 
 Per page: posts_p, views_p, interactions_p = likes + comments + reposts,
 reach = (views_p / posts_p) / followers, engagement = interactions_p / views_p.

@@ -1,4 +1,4 @@
-"""Total, points and places (METHODOLOGY.md, "Scores"), and regions without any data.
+"""Total, points and places (docs/methodology.md, "Scores"), and regions without any data.
 
 With share indicators only, total = 0.5*(0.4*S1 + 0.2*S2 + 0.2*S3 + 0.2*S4) + 0.5*0.3*S5
 where Sk = 100 x Ik, i.e. total = 20*I1 + 10*I2 + 10*I3 + 10*I4 + 15*I5.

@@ -1,4 +1,4 @@
-"""Scores (METHODOLOGY.md, "Scores"): shares 100 x value; continuous I6-I8 clipped to the
+"""Scores (docs/methodology.md, "Scores"): shares 100 x value; continuous I6-I8 clipped to the
 [q05, q95] percentiles of the non-null regional values (linear interpolation, numpy's
 default: position q*(n-1) in the sorted values) and rescaled to 0..100.
 
@@ -9,6 +9,7 @@ page has 1 post, so it is not regular and I6, I7 are null everywhere here.
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from .builder import dialogue_regions, org, page, stats
@@ -81,3 +82,51 @@ def test_block2_and_total_of_clipped_scores(build):
     assert rating.ranked("01")["total"] == pytest.approx(2.5)
     assert rating.ranked("03")["block2"] == pytest.approx(15.0)
     assert rating.ranked("03")["total"] == pytest.approx(7.5)
+
+
+# Bounds from a real month (issue 7): scaling before dividing, 100 * (x - low) / (high - low),
+# gives 100.00000000000001 at x = high, which the marts suite rejects as a score above 100.
+REAL_LOW = 1.6846558584956783
+REAL_HIGH = 8.324328359838416
+
+
+def _scores_of_regional_values(values: dict[str, float]):
+    """The `indicators` mart over hand-set I8 values (every other indicator 0)."""
+    from gospublic_rating import methodology, models
+    from gospublic_rating.period import Period
+
+    with duckdb.connect(":memory:") as con:
+        con.execute(
+            "create table int_region_indicators "
+            "(region_code varchar, indicator varchar, value double, numerator double, denominator double)"
+        )
+        rows = [(code, i, 0.0, 0.0, 1.0) for code in values for i in ("I1", "I2", "I3", "I4", "I5")]
+        rows += [(code, i, None, None, 0.0) for code in values for i in ("I6", "I7")]
+        rows += [(code, "I8", value, None, None) for code, value in values.items()]
+        con.executemany("insert into int_region_indicators values (?, ?, ?, ?, ?)", rows)
+        rules = methodology.load()
+        models.install_methodology(con, rules)
+        sql = (
+            "select region_code, clip_low, clip_high, score "
+            f"from (\n{models.model_sql('marts', 'indicators')}\n) where indicator = 'I8'"
+        )
+        rows = models.execute(con, sql, models.sql_parameters(rules, Period.parse("2026-10"))).fetchall()
+    return {code: (low, high, score) for code, low, high, score in rows}
+
+
+def test_the_clip_bounds_score_exactly_0_and_100():
+    # 21 regions: three at REAL_LOW, three at REAL_HIGH, the rest between. n - 1 = 20, so q05
+    # sits at position 1 (x0 = x1 = x2 = REAL_LOW) and q95 at 19 (x18 = x19 = x20 = REAL_HIGH):
+    # whatever rounding the positions get, the bounds are exactly REAL_LOW and REAL_HIGH.
+    values = {f"{i:02d}": 2.0 + i * 0.25 for i in range(1, 22)}
+    for code in ("01", "02", "03"):
+        values[code] = REAL_LOW
+    for code in ("19", "20", "21"):
+        values[code] = REAL_HIGH
+    scores = _scores_of_regional_values(values)
+    assert {(low, high) for low, high, _ in scores.values()} == {(REAL_LOW, REAL_HIGH)}
+    assert [scores[code][2] for code in ("19", "20", "21")] == [100.0, 100.0, 100.0]
+    assert [scores[code][2] for code in ("01", "02", "03")] == [0.0, 0.0, 0.0]
+    assert max(score for _, _, score in scores.values()) <= 100.0
+    # a middle value: 100 * (4.5 - low) / (high - low)
+    assert scores["10"][2] == pytest.approx(100 * (4.5 - REAL_LOW) / (REAL_HIGH - REAL_LOW))

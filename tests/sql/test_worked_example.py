@@ -1,4 +1,4 @@
-"""METHODOLOGY.md, "Worked example": region 01, block 1 = 70.0, built as actual rows."""
+"""docs/methodology.md, "Worked example": region 01, block 1 = 70.0, built as actual rows."""
 
 from __future__ import annotations
 

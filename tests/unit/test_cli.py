@@ -20,6 +20,9 @@ def test_help_lists_the_commands(capsys):
     [
         (["--period", "2026-13"], "not a month in the form YYYY-MM"),
         (["--period", "2999-01"], "not complete yet"),
+        (["--period", "9999-12"], "not complete yet"),
+        (["--period", "0000-01"], "before 2022-12"),
+        (["--period", "１２３４-10"], "not a month in the form YYYY-MM"),
         (["--source", "files"], "needs an input folder"),
         (["--source", "files", "--input-dir", "/nonexistent-gospublic"], "input folder does not exist"),
         (["--scale", "0"], "positive number of organisations"),
@@ -27,7 +30,9 @@ def test_help_lists_the_commands(capsys):
 )
 def test_preflight_names_the_problem(argv, message, capsys):
     assert main(["preflight", *argv]) == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
 def test_preflight_accepts_a_good_demo_run(capsys):

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
+import sys
 
 import pytest
+import requests
+from fakes.clock import VirtualClock
 from fakes.server import FakeApi
 from gospublic_rating.extract.http import (
     ApiAccount,
@@ -14,6 +18,7 @@ from gospublic_rating.extract.http import (
     ThrottledError,
     TransientError,
     redact,
+    scrub,
 )
 from gospublic_rating.extract.landing import Landing, LandingBatch
 
@@ -46,9 +51,10 @@ class EchoApi(JsonApi):
 
 
 def _api(server, **kwargs):
-    waits = []
-    api = EchoApi(ApiAccount(server.url, TOKEN), rate=1000, sleep=waits.append, **kwargs)
-    return api, waits
+    """The client on virtual time; the second value lists every wait it asked for."""
+    clock = VirtualClock()
+    api = EchoApi(ApiAccount(server.url, TOKEN), rate=1000, clock=clock, sleep=clock.sleep, **kwargs)
+    return api, clock.sleeps
 
 
 def test_pacer_spaces_calls_evenly():
@@ -87,6 +93,73 @@ def test_giving_up_after_the_last_attempt_names_the_call_without_the_token():
             api.call("m", {"a": 1})
     assert api.calls == 3
     assert TOKEN not in str(error.value)
+
+
+@pytest.mark.parametrize("attempts", [1, 3])
+def test_the_last_attempt_gives_up_at_once_without_a_retry_or_a_wait(attempts, caplog):
+    with Scripted([(503, {})]) as server:
+        api, waits = _api(server, max_attempts=attempts)
+        api.backoff = lambda attempt: 10.0 + attempt  # long enough that the pacer never waits
+        with pytest.raises(TransientError, match=f"gave up after {attempts} attempts"):
+            api.call("m", {"a": 1})
+        assert len(server.requests) == api.calls == attempts
+    assert waits == [10.0 + n for n in range(attempts - 1)]  # a wait between attempts, none after the last
+    retries = [r.getMessage().split("; ")[-1] for r in caplog.records if "retry" in r.getMessage()]
+    assert retries == [f"retry {n}/{attempts - 1} in {10.0 + n - 1:.1f} s" for n in range(1, attempts)]
+
+
+def test_timeouts_are_retried_and_their_text_is_scrubbed():
+    api = EchoApi(ApiAccount("http://api.example", TOKEN), rate=1000, max_attempts=2, sleep=lambda s: None)
+
+    def timed_out(url, **kwargs):
+        raise requests.ReadTimeout(f"Read timed out: {url}?access_token={TOKEN}&a=1 (read timeout=30)")
+
+    api.session.post = timed_out
+    with pytest.raises(TransientError) as error:
+        api.call("m", {"a": 1})
+    assert api.calls == 2
+    assert "ReadTimeout: Read timed out: http://api.example/m?access_token=***&a=1" in str(error.value)
+    assert TOKEN not in str(error.value)
+
+
+def test_scrub_masks_secrets_as_sent_and_url_encoded_and_secret_parameters():
+    secret = "a/b+c d=="
+    text = f"token={TOKEN}&x=1 sig=abc <{secret}> <a%2Fb%2Bc%20d%3D%3D> <a%2Fb%2Bc+d%3D%3D>"
+    assert scrub(text, [secret]) == "token=***&x=1 sig=*** <***> <***> <***>"
+    echoed = {"error": {"error_msg": f"bad {TOKEN}", "request_params": [{"key": "access_token", "value": "x"}]}}
+    assert scrub(echoed, [TOKEN]) == {
+        "error": {"error_msg": "bad ***", "request_params": [{"key": "access_token", "value": "***"}]}
+    }
+    assert scrub([{"access_token": "x", "n": 5}], []) == [{"access_token": "***", "n": 5}]
+
+
+def test_a_proxy_page_echoing_the_request_leaves_no_token_in_logs_or_errors(caplog):
+    caplog.set_level(logging.DEBUG)
+    with Scripted([(200, {"ok": 1})]) as server:
+        server.echo_pages(2)  # 200, HTML, the request echoed with its token
+        api, _ = _api(server, max_attempts=3)
+        assert api.call("m", {"a": 1}) == {"ok": 1}
+        server.echo_pages(3)
+        with pytest.raises(TransientError) as error:
+            api.call("m", {"a": 1})
+        assert server.requests[0]["params"]["access_token"] == TOKEN
+    assert "malformed JSON ('<pre>POST /m HTTP/1.1" in caplog.text  # the excerpt is still there...
+    assert "access_token=***" in caplog.text and "access_token=***" in str(error.value)
+    assert TOKEN not in caplog.text and TOKEN not in str(error.value)  # ...without the token
+
+
+def test_secrets_are_registered_with_airflows_secrets_masker(monkeypatch):
+    masked = []
+    monkeypatch.setattr("airflow.sdk.log.mask_secret", lambda secret, name=None: masked.append(secret))
+    extra = {"application_secret_key": "app-SECRET-42", "application_key": "public", "rate": "2"}
+    EchoApi(ApiAccount("http://api.example", TOKEN, extra), rate=1)
+    assert sorted(masked) == sorted([TOKEN, "app-SECRET-42"])
+
+
+def test_without_airflow_the_client_still_works(monkeypatch):
+    monkeypatch.setitem(sys.modules, "airflow.sdk.log", None)  # import fails as if Airflow were absent
+    api = EchoApi(ApiAccount("http://api.example", TOKEN), rate=1)
+    assert api.scrub(f"x {TOKEN}") == "x ***"
 
 
 def test_auth_errors_fail_at_once():

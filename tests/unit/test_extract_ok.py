@@ -144,7 +144,9 @@ def test_session_errors_fail_fast_without_secrets(code):
     assert all(secret not in str(caught.value) for secret in SECRETS)
 
 
-def test_secrets_echoed_by_the_server_are_scrubbed():
+def test_secrets_echoed_by_the_server_are_scrubbed(monkeypatch):
+    masked = []
+    monkeypatch.setattr("airflow.sdk.log.mask_secret", lambda secret, name=None: masked.append(secret))
     api = OkApi(
         ApiAccount("http://127.0.0.1:9", TOKEN, {"application_key": APP_KEY, "application_secret_key": APP_SECRET}),
         rate=1,
@@ -152,6 +154,7 @@ def test_secrets_echoed_by_the_server_are_scrubbed():
     with pytest.raises(AuthError) as caught:
         api.check({"error_code": 104, "error_msg": f"bad sig for {TOKEN} / {SESSION_SECRET}"}, "group.getInfo")
     assert all(secret not in str(caught.value) for secret in SECRETS)
+    assert sorted(masked) == sorted(SECRETS)  # the derived session secret too: Airflow masks them in task logs
 
 
 def test_not_found_and_group_restriction_become_page_statuses_and_the_others_go_on():

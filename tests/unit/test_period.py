@@ -9,7 +9,10 @@ def test_parse_and_format():
     assert Period.parse(" 2026-12 ") == Period(2026, 12)
 
 
-@pytest.mark.parametrize("text", ["2026-13", "2026-1", "26-01", "2026/01", "", "январь"])
+@pytest.mark.parametrize(
+    "text",
+    ["2026-13", "2026-1", "26-01", "2026/01", "", "январь", "１２３４-10", "２０２６-10", "2026-１０", "٢٠٢٦-10"],
+)
 def test_parse_rejects_malformed(text):
     with pytest.raises(PeriodError, match="YYYY-MM"):
         Period.parse(text)
@@ -38,3 +41,19 @@ def test_incomplete_period_is_refused():
         Period(2026, 11).require_complete(now)
     with pytest.raises(PeriodError, match="not complete"):
         Period(2027, 3).require_complete(now)
+
+
+@pytest.mark.parametrize("text", ["0000-01", "1999-12", "2022-11"])
+def test_months_before_the_law_are_refused(text):
+    with pytest.raises(PeriodError, match="before 2022-12"):
+        Period.parse(text)
+
+
+def test_first_month_of_the_law_is_accepted():
+    assert Period.parse("2022-12") == Period(2022, 12)
+
+
+def test_far_future_month_is_refused_without_crashing():
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    with pytest.raises(PeriodError, match="not complete yet.*last complete month is 2026-10"):
+        Period.parse("9999-12").require_complete(now)

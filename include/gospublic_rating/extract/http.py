@@ -5,7 +5,12 @@
 * :class:`Pacer` keeps requests at or below a configured rate (per token).
 * :meth:`JsonApi.call` retries throttling, 5xx answers, timeouts, connection resets and
   malformed JSON with exponential backoff and full jitter; an authentication error fails
-  at once (:class:`AuthError` is not retryable).
+  at once (:class:`AuthError` is not retryable). Pacing and backoff read the clock and sleep
+  through the functions the client is built with, so tests can run them on virtual time.
+* Secrets: every response excerpt, exception text and error message that can reach a log
+  line or an exception goes through :func:`scrub` (the account's secrets, as sent or
+  URL-encoded, and the values of secret-named parameters become ``***``); the secrets are
+  also registered with Airflow's secrets masker when Airflow is there.
 """
 
 from __future__ import annotations
@@ -17,9 +22,10 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import requests
 
@@ -27,6 +33,8 @@ from ..errors import NotRetryable
 
 log = logging.getLogger(__name__)
 SECRET_KEYS = {"access_token", "token", "session_secret_key", "application_secret_key", "sig", "secret"}
+MASK = "***"
+EXCERPT = 80  # characters of an unexpected answer kept in a message
 
 
 class ApiError(Exception):
@@ -98,7 +106,51 @@ def _connection_fields(conn_id: str) -> tuple[str | None, str | None, dict]:
     return host, data.get("password"), data.get("extra") or {}
 
 
-_SECRET_IN_QUERY = re.compile(r"([?&](?:" + "|".join(sorted(SECRET_KEYS)) + r")=)[^&\s\"']*")
+# key=value of a secret-named parameter: in a query string, a form body, an echoed request
+_SECRET_PARAM = re.compile(r"(?<![A-Za-z0-9_])((?:" + "|".join(sorted(SECRET_KEYS)) + r")=)[^&\s\"'<>]*")
+
+
+def scrub(value: Any, secrets: Iterable[str] = ()) -> Any:
+    """``value`` (a text or a JSON value) with the secrets and secret-named parameters masked.
+
+    Each secret is masked as given and URL-encoded; in a JSON value, the value of a key in
+    :data:`SECRET_KEYS` and of VK's echoed ``request_params`` entries of such keys too.
+    Scrub before cutting a text short: a cut secret is no longer recognised.
+    """
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret:
+                for form in dict.fromkeys((secret, quote(secret, safe=""), quote_plus(secret))):
+                    value = value.replace(form, MASK)
+        return _SECRET_PARAM.sub(r"\1" + MASK, value) if "=" in value else value
+    if isinstance(value, list):
+        return [scrub(item, secrets) for item in value]
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key in SECRET_KEYS:
+                item = MASK
+            elif key == "request_params" and isinstance(item, list):
+                item = [_masked_param(p) for p in item]
+            out[key] = scrub(item, secrets)
+        return out
+    return value
+
+
+def _masked_param(param: Any) -> Any:
+    """A ``{"key": ..., "value": ...}`` entry of VK's echoed ``request_params``, its value masked if secret."""
+    return {**param, "value": MASK} if isinstance(param, dict) and param.get("key") in SECRET_KEYS else param
+
+
+def mask_in_airflow_logs(*secrets: str) -> None:
+    """Register secrets with Airflow's secrets masker (task and supervisor logs); nothing without Airflow."""
+    try:
+        from airflow.sdk.log import mask_secret
+    except ImportError:
+        return
+    for secret in secrets:
+        if secret:
+            mask_secret(secret)
 
 
 class _RedactQuery(logging.Filter):
@@ -110,7 +162,7 @@ class _RedactQuery(logging.Filter):
         except Exception:  # a malformed record is not ours to fix
             return True
         if "=" in message:
-            record.msg, record.args = _SECRET_IN_QUERY.sub(r"\1***", message), ()
+            record.msg, record.args = scrub(message), ()
         return True
 
 
@@ -161,10 +213,15 @@ class JsonApi:
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
         timeout: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ):
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
         self.account = account
-        self.pacer = Pacer(rate, sleep=sleep)
+        self.secrets: list[str] = []
+        self.add_secrets(account.token, *(str(v) for k, v in account.extra.items() if _is_secret_key(k)))
+        self.pacer = Pacer(rate, clock=clock, sleep=sleep)
         self.max_attempts = max_attempts
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
         self.timeout = timeout
@@ -184,6 +241,17 @@ class JsonApi:
             rate = float(account.extra.get("rate") or cls.default_rate)
         return cls(account, rate=rate, **kwargs)
 
+    def add_secrets(self, *secrets: str) -> None:
+        """Keep these values out of every message of this client and out of Airflow's logs."""
+        new = [s for s in secrets if s and s not in self.secrets]
+        self.secrets.extend(new)
+        self.secrets.sort(key=len, reverse=True)  # a secret inside a longer one: the longer first
+        mask_in_airflow_logs(*new)
+
+    def scrub(self, value: Any) -> Any:
+        """``value`` (a text or a JSON value) with this client's secrets masked: see :func:`scrub`."""
+        return scrub(value, self.secrets)
+
     def authenticate(self, params: dict[str, Any]) -> dict[str, Any]:
         """The parameters as sent: add the token or signature. Override per platform."""
         return params
@@ -197,34 +265,55 @@ class JsonApi:
         return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
 
     def call(self, method: str, params: dict[str, Any], *, path: str | None = None, http: str = "POST") -> Any:
+        """The checked answer of one API call, after at most ``max_attempts`` attempts.
+
+        A retryable failure before the last attempt is logged and waited out (backoff); the
+        last one raises :class:`TransientError` at once.
+        """
         url = f"{self.account.base_url}/{(path or method).lstrip('/')}"
-        where = f"{self.platform} {method}({json.dumps(redact(params), ensure_ascii=False)[:200]})"
+        where = self.scrub(f"{self.platform} {method}({json.dumps(redact(params), ensure_ascii=False)[:200]})")
         last: Exception | None = None
-        for attempt in range(self.max_attempts):
+        for attempt in range(1, self.max_attempts + 1):
             self.pacer.wait()
             self.calls += 1
             try:
-                sent = self.authenticate(dict(params))
-                if http == "GET":
-                    response = self.session.get(url, params=sent, timeout=self.timeout)
-                else:
-                    response = self.session.post(url, data=sent, timeout=self.timeout)
-                if response.status_code == 429:
-                    raise ThrottledError(f"{where}: HTTP 429")
-                if response.status_code >= 500:
-                    raise TransientError(f"{where}: HTTP {response.status_code}")
-                if response.status_code in (401, 403):
-                    raise AuthError(f"{where}: HTTP {response.status_code}: token refused")
-                try:
-                    body = response.json()
-                except ValueError:
-                    raise TransientError(f"{where}: malformed JSON ({response.text[:80]!r})") from None
-                return self.check(body, method)
-            except requests.RequestException as error:  # the type only: its text may hold the URL
-                last = TransientError(f"{where}: {type(error).__name__}")
+                return self._attempt(url, method, params, http, where)
+            except requests.RequestException as error:  # its text may hold the URL: scrubbed
+                last = TransientError(f"{where}: {type(error).__name__}: {self.scrub(str(error))[:200]}")
             except (ThrottledError, TransientError) as error:
                 last = error
-            wait = self.backoff(attempt)
-            log.warning("%s; retry %d/%d in %.1f s", last, attempt + 1, self.max_attempts - 1, wait)
+            if attempt == self.max_attempts:
+                break
+            wait = self.backoff(attempt - 1)
+            log.warning("%s; retry %d/%d in %.1f s", last, attempt, self.max_attempts - 1, wait)
             self.sleep(wait)
         raise TransientError(f"{where}: gave up after {self.max_attempts} attempts: {last}")
+
+    def _attempt(self, url: str, method: str, params: dict[str, Any], http: str, where: str) -> Any:
+        sent = self.authenticate(dict(params))
+        if http == "GET":
+            response = self.session.get(url, params=sent, timeout=self.timeout)
+        else:
+            response = self.session.post(url, data=sent, timeout=self.timeout)
+        if response.status_code == 429:
+            raise ThrottledError(f"{where}: HTTP 429")
+        if response.status_code >= 500:
+            raise TransientError(f"{where}: HTTP {response.status_code}")
+        if response.status_code in (401, 403):
+            raise AuthError(f"{where}: HTTP {response.status_code}: token refused")
+        try:
+            body = response.json()
+        except ValueError:
+            excerpt = self.scrub(response.text[: 20 * EXCERPT])[:EXCERPT]
+            raise TransientError(f"{where}: malformed JSON ({excerpt!r})") from None
+        try:
+            return self.check(body, method)
+        except ApiError as error:  # the last line of defence: a platform's message built from the answer
+            error.args = tuple(self.scrub(arg) if isinstance(arg, str) else arg for arg in error.args)
+            raise
+
+
+def _is_secret_key(key: str) -> bool:
+    """A connection extra that holds a secret: a key of SECRET_KEYS, or one that says so."""
+    lowered = key.lower()
+    return lowered in SECRET_KEYS or any(word in lowered for word in ("secret", "token", "password"))

@@ -187,7 +187,7 @@ class OkApi(JsonApi):
         if missing:
             raise AuthError(f"connection {CONN_ID!r} lacks {', '.join(missing)}")
         self._session_secret = given_secret or session_secret(account.token, app_secret)
-        self._secrets = [s for s in (account.token, app_secret, given_secret, self._session_secret) if s]
+        self.add_secrets(app_secret, given_secret, self._session_secret)
 
     def call(self, method: str, params: dict[str, Any], *, path: str | None = None, http: str = "POST") -> Any:
         """Call an API method through fb.do (``method`` goes in the parameters)."""
@@ -200,12 +200,6 @@ class OkApi(JsonApi):
         sent["sig"] = signature(sent, self._session_secret)
         sent["access_token"] = self.account.token
         return sent
-
-    def scrub(self, text: str) -> str:
-        """``text`` with the token and the secrets replaced by ***."""
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
 
     def check(self, body: Any, method: str) -> Any:
         if not (isinstance(body, dict) and "error_code" in body):

@@ -18,7 +18,7 @@ Wire format (GET, query parameters, the account's ``token`` among them; every an
     50) → ``response``: a list of ``{postId, viewsCount, sharesCount, commentsCount,
     reactionsCount}``.
 
-Mapping to the contract (METHODOLOGY.md, "Inputs"):
+Mapping to the contract (docs/methodology.md, "Inputs"):
 * ``followers`` = ``participants_count``; status ``active``; an answer with error
   ``channel_not_found`` gives status ``not_found`` and the run goes on with the next page.
   TGStat documents no deleted / banned / private state of a channel, so those never occur here.
@@ -134,7 +134,7 @@ class TgstatApi(JsonApi):
             return body
         code = str(body.get("error") or "unknown_error")
         if body["status"] != "error":
-            raise TransientError(f"TGStat {method}: unexpected status {str(body['status'])[:40]!r}")
+            raise TransientError(f"TGStat {method}: unexpected status {self.scrub(str(body['status']))[:40]!r}")
         if code == NOT_FOUND:
             return body
         if code in _AUTH:
@@ -152,7 +152,7 @@ class TgstatApi(JsonApi):
             )
         if code in _TRANSIENT:
             raise TransientError(f"TGStat {method}: temporary error {code!r}")
-        raise ApiError(f"TGStat {method}: error {code[:120]!r}")
+        raise ApiError(f"TGStat {method}: error {self.scrub(code)[:120]!r}")
 
     def get(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         return self.call(method, params, http="GET")

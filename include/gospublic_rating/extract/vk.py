@@ -69,7 +69,7 @@ from urllib.parse import urlsplit
 
 from ..period import Period
 from .counters import counter
-from .http import SECRET_KEYS, ApiAccount, ApiError, AuthError, JsonApi, ThrottledError, TransientError
+from .http import ApiAccount, ApiError, AuthError, JsonApi, ThrottledError, TransientError
 from .landing import LandingBatch
 
 CONN_ID = "vk_api"
@@ -162,27 +162,6 @@ class VkApi(JsonApi):
             f"vk {method}: VK refused the access token (error {code}: {text}). "
             f"Renew the token in the password of the Airflow connection {CONN_ID!r}; retrying cannot help."
         )
-
-    def scrub(self, value: Any) -> Any:
-        """``value`` (a string or a JSON value) with the token and secret request parameters masked."""
-        token = self.account.token
-        if isinstance(value, str):
-            return value.replace(token, "***") if token else value
-        if isinstance(value, list):
-            return [self.scrub(item) for item in value]
-        if isinstance(value, dict):
-            out = {}
-            for key, item in value.items():
-                if key in SECRET_KEYS:
-                    item = "***"
-                elif key == "request_params" and isinstance(item, list):
-                    item = [
-                        {**p, "value": "***"} if isinstance(p, dict) and p.get("key") in SECRET_KEYS else p
-                        for p in item
-                    ]
-                out[key] = self.scrub(item)
-            return out
-        return value
 
 
 # --------------------------------------------------------------------------------------

@@ -49,6 +49,23 @@ class WholePlatform:
 
 SOURCE_NAMES = ("demo", "files", "live")
 
+# Parquet key-value metadata that `generate-demo` writes into every file it makes: files carrying
+# it are synthetic, and a run reading them is marked demo (snapshot.runs.is_demo, the banner).
+SYNTHETIC_KEY = b"gospublic.synthetic"
+
+
+def mark_synthetic(lake: RunLake, marker: str) -> None:
+    """Record in the run's lake that its inputs are synthetic (``marker`` says what made them)."""
+    path = lake.layer("raw") / "synthetic.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(marker + "\n", encoding="utf-8")
+
+
+def synthetic_marker(lake: RunLake) -> str | None:
+    """What made the run's synthetic inputs, or None for real inputs."""
+    path = lake.layer("raw") / "synthetic.txt"
+    return path.read_text(encoding="utf-8").strip() if path.exists() else None
+
 
 def make_source(
     name: str,

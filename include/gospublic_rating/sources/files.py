@@ -3,9 +3,10 @@
     <input_dir>/regions.parquet  organizations.parquet  pages.parquet
                 page_stats.parquet  posts.parquet
 
-Columns follow METHODOLOGY.md ("Inputs"); extra columns are ignored; values are cast to
-the contract types. Any problem is a ContractError that names the file and, where it is
-about a value, the row (1-based) and the field.
+Columns follow docs/methodology.md ("Inputs"); extra columns are ignored; values are cast to
+the contract types. A column of another type than the contract's, other than a lossless
+widening (contract.lossless), stops the run. Any problem is a ContractError that names
+the file and, where it is about a value, the row (1-based) and the field.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from ..contract import (
     TABLES,
     ContractError,
     conform,
+    type_problems,
 )
 from ..lake import RunLake, write_parquet
 from ..methodology import load as load_methodology
 from ..period import Period
-from . import WholePlatform
+from . import SYNTHETIC_KEY, WholePlatform, mark_synthetic
 
 
 def _path(input_dir: Path, table: str) -> Path:
@@ -54,21 +56,27 @@ def check_input(input_dir: Path) -> None:
         missing = [name for name in SCHEMAS[table].names if name not in schema.names]
         if missing:
             problems.append(f"{path}: missing column(s) {', '.join(missing)}")
+        problems += type_problems(schema, table, str(path))
     if problems:
         raise ContractError("bad input:\n  " + "\n  ".join(problems))
 
 
 def read_table(input_dir: Path, table: str, platform: str | None = None) -> pa.Table:
-    """One contract table from the folder (only ``platform``'s rows, if given), in contract types."""
+    """One contract table from the folder (only ``platform``'s rows, if given), in contract types.
+
+    The whole file is read and decoded: a corrupt page is a ContractError naming the file.
+    Rows are chosen after the cast to the contract types (a filter on the file's own
+    types would fail on types such as string_view).
+    """
     path = _path(input_dir, table)
-    filters = [("platform", "=", platform)] if platform else None
     try:
-        raw = pq.read_table(path, filters=filters)
+        raw = pq.read_table(path)
     except FileNotFoundError:
         raise ContractError(f"{path}: missing") from None
     except (OSError, pa.ArrowException) as error:
         raise ContractError(f"{path}: not a readable Parquet file ({error})") from None
-    return conform(raw, table, str(path))
+    conformed = conform(raw, table, str(path))
+    return conformed.filter(pc.equal(conformed.column("platform"), platform)) if platform else conformed
 
 
 def _first_row(mask: pa.ChunkedArray) -> int | None:
@@ -95,6 +103,9 @@ class FilesSource(WholePlatform):
 
     def extract_registry(self, lake: RunLake, period: Period) -> dict[str, int]:
         check_input(self.input_dir)
+        markers = {(pq.read_schema(_path(self.input_dir, t)).metadata or {}).get(SYNTHETIC_KEY) for t in TABLES}
+        if markers - {None}:
+            mark_synthetic(lake, b"; ".join(sorted(markers - {None})).decode("utf-8", "replace"))
         platforms = load_methodology().platforms
         counts = {}
         for name in TABLES:
