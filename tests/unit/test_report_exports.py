@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import csv
 from datetime import UTC, datetime
+from pathlib import Path
 
-import duckdb
 import openpyxl
 import pyarrow as pa
 import pytest
-from gospublic_rating import reporting
-from gospublic_rating.lake import data_dir, warehouse_path, write_parquet
+from gospublic_rating import reporting, warehouse
 from gospublic_rating.methodology import load
-from gospublic_rating.warehouse import SCHEMA_SQL
+from gospublic_rating.warehouse import duckdb_file, postgres
+from gospublic_rating.warehouse.schema import BY_NAME, TABLES
+from warehouse_backends import backend  # noqa: F401  (fixture)
 
 SNAPSHOT = "2026-10-files-hand"
 # page, org, platform, live, followers, posts, views, likes, comments, gov_mark, pos, reach, engagement
@@ -41,7 +42,9 @@ PAGES = [
     ("ok:c", "c", "ok", True, 800, 4, 0, 0, 0, False, True, None, None),
     ("vk:d", "d", "vk", False, 100, 3, 900, 0, 3, False, False, None, None),
 ]
-INDICATORS = [  # indicator, block, value, score, numerator, denominator, clip_low, clip_high
+URLS = {"telegram:b": "https://t.me/b_page", "ok:c": "https://ok.ru/c_page"}
+INDICATOR_FIELDS = ("indicator", "block", "value", "score", "numerator", "denominator", "clip_low", "clip_high")
+INDICATORS = [
     ("I1", 1, 0.75, 75.0, 3, 4, None, None),
     ("I2", 1, 0.5, 50.0, 3, 6, None, None),
     ("I3", 1, 1.0, 100.0, 6, 6, None, None),
@@ -51,80 +54,123 @@ INDICATORS = [  # indicator, block, value, score, numerator, denominator, clip_l
     ("I7", 2, 0.0225, 43.75, None, 4, 0.005, 0.045),
     ("I8", 2, 1.25, 100.0, 20, 16000, 0.25, 1.0),
 ]
+ORGS = [  # org, name, kind, admin_qualified
+    ("a", "Администрация А", "regional_authority", True),
+    ("b", "Министерство Б", "regional_authority", False),
+    ("c", "Комитет В", "local_government", False),
+    ("d", "Школа Г", "subordinate_institution", True),
+]
+
+
+def _rows(name: str, rows: list[dict]) -> pa.Table:
+    return pa.Table.from_pylist([{"snapshot_id": SNAPSHOT, **row} for row in rows], schema=BY_NAME[name].arrow_schema)
+
+
+def _hand_made_tables() -> dict[str, pa.Table]:
+    methodology = load("v1")
+    pages = [
+        {
+            "page_id": page,
+            "org_id": org,
+            "region_code": "01",
+            "platform": platform,
+            "platform_page_id": page.split(":")[1] + "_page",
+            "url": URLS.get(page, f"https://example.org/{page}"),
+            "status": "active" if live else "deleted",
+            "followers": followers,
+            "is_live": live,
+            "is_regular": posts >= 4,
+            "is_measurable": reach is not None,
+            "gov_mark": mark,
+            "pos_connected": pos,
+            "posts_count": posts,
+            "views_total": views,
+            "likes_total": likes,
+            "comments_total": comments,
+            "reposts_total": 0,
+            "reach_ratio": reach,
+            "engagement_ratio": eng,
+        }
+        for page, org, platform, live, followers, posts, views, likes, comments, mark, pos, reach, eng in PAGES
+    ]
+    run = {
+        "period": "2026-10",
+        "source": "files",
+        "is_demo": False,
+        "version": 2,
+        "methodology_version": "v1",
+        "methodology_sha256": "0" * 64,
+        "methodology_toml": methodology.toml_text,
+        "page_stats_coverage": 1.0,
+        "pages_count": 9,
+        "posts_count": 55,
+        "published_at": datetime(2026, 11, 2, tzinfo=UTC),
+        "dag_run_id": "hand",
+        "code_version": "0",
+        "lake_path": "lake/2026-10/gone",  # the report never reads the lake
+        "seq": 1,
+        "content_hash": "c0ffee" + "0" * 58,
+        "chain_hash": "1" * 64,
+    }
+    fields = ("block", "name", "kind", "weight", "name_ru", "name_en", "formula")
+    return {
+        "runs": _rows("runs", [run]),
+        "organizations": _rows(
+            "organizations",
+            [
+                {"org_id": o, "region_code": "01", "org_name": n, "org_kind": k, "admin_qualified": q, "pages_count": 1}
+                for o, n, k, q in ORGS
+            ],
+        ),
+        "indicator_definitions": _rows(
+            "indicator_definitions",
+            [{"indicator": i.id, **{f: getattr(i, f) for f in fields}} for i in methodology.indicators],
+        ),
+        "indicators": _rows(
+            "indicators",
+            [dict(zip(INDICATOR_FIELDS, r, strict=True)) | {"region_code": "01"} for r in INDICATORS],
+        ),
+        "ranking": _rows(
+            "ranking",
+            [
+                {
+                    "region_code": "01",
+                    "region_name": "Республика Адыгея",
+                    "federal_district": "Южный",
+                    "block1": 70.0,
+                    "block2": 67.1875,
+                    "total": 68.59375,
+                    "points": 68.6,
+                    "place": 1,
+                }
+            ],
+        ),
+        "page_metrics": _rows("page_metrics", pages),
+    }
 
 
 @pytest.fixture
-def hand_made():
-    lake = data_dir() / "lake" / "2026-10" / "hand"
-    write_parquet(
-        pa.table(
-            {
-                "org_id": ["a", "b", "c", "d"],
-                "region_code": ["01"] * 4,
-                "org_name": ["Администрация А", "Министерство Б", "Комитет В", "Школа Г"],
-                "org_kind": ["администрация", "министерство", "комитет", "учреждение"],
-                "admin_qualified": [True, False, False, True],
-            }
-        ),
-        lake / "raw" / "organizations.parquet",
-    )
-    write_parquet(
-        pa.table(
-            {
-                "page_id": [p[0] for p in PAGES],
-                "org_id": [p[1] for p in PAGES],
-                "platform": [p[2] for p in PAGES],
-                "platform_page_id": [p[0].split(":")[1] + "_page" for p in PAGES],
-            }
-        ),
-        lake / "raw" / "pages.parquet",
-    )
-    warehouse_path().parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(warehouse_path())) as con:
-        con.execute(SCHEMA_SQL)
-        con.execute(
-            "insert into snapshot.runs values (?, '2026-10', 'v1', 'files', false, ?, 'hand', 1.0, 9, 55, ?, ?)",
-            [SNAPSHOT, datetime(2026, 11, 2, tzinfo=UTC), str(lake), load("v1").toml_text],
-        )
-        con.execute(
-            "insert into snapshot.ranking values "
-            "(?, '01', 'Республика Адыгея', 'Южный', 70, 67.1875, 68.59375, 68.6, 1)",
-            [SNAPSHOT],
-        )
-        con.executemany(
-            "insert into snapshot.indicators values (?, '01', ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(SNAPSHOT, *row) for row in INDICATORS],
-        )
-        for page, org, platform, live, followers, posts, views, likes, comments, mark, pos, reach, eng in PAGES:
-            regular = posts >= 4
-            con.execute(
-                "insert into snapshot.page_metrics values (?, ?, ?, '01', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-                [
-                    SNAPSHOT,
-                    page,
-                    org,
-                    platform,
-                    "active" if live else "deleted",
-                    followers,
-                    live,
-                    regular,
-                    reach is not None,
-                    mark,
-                    pos,
-                    posts,
-                    views,
-                    likes,
-                    comments,
-                    reach,
-                    eng,
-                ],
-            )
-    return lake
+def hand_made(backend):  # noqa: F811
+    """The hand-made snapshot, written straight into the warehouse of each back end."""
+    where = warehouse.location()
+    tables = _hand_made_tables()
+    writer = postgres.writer(where) if backend == "postgres" else duckdb_file.writer(Path(where))
+    with writer as out:
+        for table in TABLES:
+            if table.name in tables:
+                out.insert(table.name, tables[table.name])
+    return where
 
 
 def test_gains_are_the_hand_computed_ones(hand_made):
-    report, methodology, gains = reporting._prepare(warehouse_path(), SNAPSHOT)
-    assert gains == {("01", "no_page"): 5.0, ("01", "no_mark"): 5.0, ("01", "no_admin"): 5.0, ("01", "irregular"): 8.6}
+    report = reporting.data.load(hand_made, SNAPSHOT)
+    methodology = load("v1")
+    assert reporting.gains.gains(report, methodology) == {
+        ("01", "no_page"): 5.0,
+        ("01", "no_mark"): 5.0,
+        ("01", "no_admin"): 5.0,
+        ("01", "irregular"): 8.6,
+    }
     assert report.fix_counts == {
         ("01", "no_page"): 1,
         ("01", "no_mark"): 3,
@@ -134,7 +180,7 @@ def test_gains_are_the_hand_computed_ones(hand_made):
 
 
 def test_xlsx_lists_what_to_fix_with_names_links_and_gains(hand_made, tmp_path):
-    path = reporting.write(warehouse_path(), SNAPSHOT, "xlsx", tmp_path, tmp_path / "r.xlsx")
+    path = reporting.write(hand_made, SNAPSHOT, "xlsx", tmp_path, tmp_path / "r.xlsx")
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["Рейтинг", "Показатели", "Что исправить", "Методика", "Проверки"]
     fixes = book["Что исправить"]
@@ -157,13 +203,31 @@ def test_xlsx_lists_what_to_fix_with_names_links_and_gains(hand_made, tmp_path):
     )
     by_page = {r[8]: r for r in rows if r[8]}
     assert by_page["telegram:b"][5] == "Министерство Б" and by_page["telegram:b"][9] == "https://t.me/b_page"
-    assert by_page["ok:c"][6] == "комитет" and by_page["ok:c"][9] == "https://ok.ru/group/c_page"
+    assert by_page["ok:c"][6] == "local_government" and by_page["ok:c"][9] == "https://ok.ru/c_page"
     assert fixes.cell(2, 4).number_format == "0.0"
+    method = {r[0]: r[2] for r in book["Методика"].iter_rows(values_only=True) if r and r[0]}
+    assert method["Версия"] == 2 and method["Хеш содержания"] == "c0ffee" + "0" * 58
+    assert method["I1"] == "Присутствие на обязательных платформах"  # snapshot.indicator_definitions.name_ru
+
+
+def test_html_header_cites_version_and_content_hash(hand_made, tmp_path):
+    text = reporting.write(hand_made, SNAPSHOT, "html", tmp_path).read_text(encoding="utf-8")
+    assert "<td>Версия</td><td><b>2 " in text
+    assert f"<td>Хеш содержания</td><td><b>c0ffee{'0' * 58}</b>" in text
+    assert "Присутствие на обязательных платформах" in text and 'id="demo-banner"' not in text
+
+
+def test_csv_of_a_region_lists_what_to_fix(hand_made, tmp_path):
+    path = reporting.write(hand_made, SNAPSHOT, "csv", tmp_path, region="01")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    assert rows[0][:4] == ["Код", "Регион", "Что исправить", "Прибавка группы, баллы"] and len(rows) == 1 + 9
+    assert {r[3] for r in rows[1:]} == {"5,0", "8,6"}
 
 
 def test_xlsx_and_csv_of_a_published_snapshot(run_month, tmp_path):
     run_month("october", scale=400)
-    path = reporting.write(warehouse_path(), "2026-10", "xlsx", tmp_path)
+    path = reporting.write(None, "2026-10", "xlsx", tmp_path)
     book = openpyxl.load_workbook(path)
     ranking = book["Рейтинг"]
     assert ranking.max_row == 1 + 89 and ranking.freeze_panes == "A2" and ranking.auto_filter.ref == "A1:I90"
@@ -172,7 +236,7 @@ def test_xlsx_and_csv_of_a_published_snapshot(run_month, tmp_path):
     assert book["Показатели"].max_row == 1 + 89 * 8
     assert book["Проверки"]["A2"].value in {"intermediate", "marts", "raw", "staging"}
 
-    csv_path = reporting.write(warehouse_path(), "2026-10", "csv", tmp_path)
+    csv_path = reporting.write(None, "2026-10", "csv", tmp_path)
     raw = csv_path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     with csv_path.open(encoding="utf-8-sig", newline="") as handle:
@@ -181,20 +245,30 @@ def test_xlsx_and_csv_of_a_published_snapshot(run_month, tmp_path):
     assert all("," in row[5] or row[5].isdigit() for row in rows[1:]), "points with a decimal comma"
 
 
-def test_history_shows_the_latest_snapshot_of_each_period(run_month, capsys):
+def test_history_shows_the_latest_version_of_each_period(backend, run_month, capsys):  # noqa: F811
     from gospublic_rating.cli import main
 
     run_month("september", period="2026-09")
     run_month("october-1")
-    run_month("october-2", scale=450)
-    with duckdb.connect(str(warehouse_path()), read_only=True) as con:
-        newest = con.execute("select snapshot_id from snapshot.runs where dag_run_id = 'october-2'").fetchone()[0]
-        rows = con.execute(
-            "select period, snapshot_id from snapshot.ranking_history where region_code = '77'"
+    run_month("october-2", scale=450)  # other content: version 2 of 2026-10
+    with warehouse.open_reader() as reader:
+        rows = reader.con.execute(
+            "select period, place, points, version from snapshot.ranking_history where region_code = '77' "
+            "order by period"
         ).fetchall()
-    assert len(rows) == 2 and dict(rows)["2026-10"] == newest
+        runs = reader.read("runs").to_pylist()
+        ranking = reader.read("ranking").to_pylist()
+    newest = next(r["snapshot_id"] for r in runs if r["dag_run_id"] == "october-2")
+    september = next(r["snapshot_id"] for r in runs if r["dag_run_id"] == "september")
+    expected = [
+        (period, k["place"], k["points"], version)
+        for period, sid, version in (("2026-09", september, 1), ("2026-10", newest, 2))
+        for k in ranking
+        if k["snapshot_id"] == sid and k["region_code"] == "77"
+    ]
+    assert [tuple(r) for r in rows] == expected
     capsys.readouterr()
     assert main(["history", "77"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3 and lines[1].startswith("2026-09") and lines[2].startswith("2026-10")
-    assert lines[2].endswith(newest)
+    assert lines[1].endswith(" 1") and lines[2].endswith(" 2"), "the version used"

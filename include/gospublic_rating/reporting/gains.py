@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..methodology import Methodology
-from .data import Indicator, Region, Report
+from .data import Definition, Indicator, Region, Report
 
 
 def score(methodology: Methodology, kind: str, value: float | None, published: Indicator) -> float:
@@ -32,11 +32,14 @@ def points(methodology: Methodology, total: float) -> float:
     return float(exact.quantize(Decimal(1).scaleb(-params["points_decimals"]), rounding=ROUND_HALF_UP))
 
 
-def region_points(methodology: Methodology, region: Region, values: dict[str, float | None]) -> float:
-    """The region's points with some indicator values replaced by ``values``."""
+def region_points(
+    methodology: Methodology, definitions: tuple[Definition, ...], region: Region, values: dict[str, float | None]
+) -> float:
+    """The region's points with some indicator values replaced by ``values`` (weights and kinds:
+    the snapshot's indicator_definitions; scale, block weights and rounding: its methodology)."""
     blocks = {}
     for block in (1, 2):
-        indicators = [i for i in methodology.indicators if i.block == block]
+        indicators = [i for i in definitions if i.block == block]
         weighted = 0.0
         for indicator in indicators:
             published = region.indicators[indicator.id]
@@ -54,7 +57,9 @@ def gains(report: Report, methodology: Methodology) -> dict[tuple[str, str], flo
     regions = {r.region_code: r for r in report.regions}
     decimals = methodology.params["points_decimals"]
     return {
-        (code, group): round(region_points(methodology, regions[code], values) - regions[code].points, decimals)
+        (code, group): round(
+            region_points(methodology, report.definitions, regions[code], values) - regions[code].points, decimals
+        )
         for (code, group), values in report.fixed_values.items()
         if code in regions
     }

@@ -7,7 +7,7 @@ from html import escape
 
 from ..methodology import Methodology
 from . import svg
-from .data import FIX_GROUPS, INDICATOR_NAMES_RU, Region, Report
+from .data import FIX_GROUPS, Region, Report
 
 _STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1100px;
@@ -67,13 +67,15 @@ def _header(report: Report) -> str:
         ("Опубликовано", f"{run.published_at:%Y-%m-%d %H:%M %Z}"),
         ("Источник данных", run.source),
         ("Снимок", run.snapshot_id),
+        ("Версия", f"{run.version} (последняя опубликованная версия периода — официальная)"),
+        ("Хеш содержания", run.content_hash),
     ]
     meta = "".join(f"<tr><td>{k}</td><td><b>{escape(str(v))}</b></td></tr>" for k, v in rows)
     return (
         f"<h1>Рейтинг регионов по ведению госпабликов — {escape(run.period)}</h1>{banner}"
         f'<table class="meta">{meta}</table>'
-        '<p class="small">Для ссылки на рейтинг указывайте идентификатор снимка: '
-        "опубликованный снимок не изменяется.</p>"
+        '<p class="small">Для ссылки на рейтинг указывайте идентификатор снимка и хеш содержания: '
+        "опубликованный снимок не изменяется, хеш (sha256) позволяет проверить, что данные те же.</p>"
     )
 
 
@@ -136,7 +138,7 @@ def _charts(report: Report, methodology: Methodology) -> str:
         "<h3>Распределение показателей по регионам</h3>"
         "<p class='small'>Красные пунктиры — границы отсечения (квантили) непрерывных показателей.</p>",
     ]
-    for indicator in methodology.indicators:
+    for indicator in report.definitions:
         values = [
             (r.region_name, r.indicators[indicator.id].value)
             for r in report.regions
@@ -146,7 +148,7 @@ def _charts(report: Report, methodology: Methodology) -> str:
         bounds = (first.clip_low, first.clip_high) if indicator.kind == "continuous" else None
         numbers = [v for _, v in values] + [b for b in (bounds or ()) if b is not None]
         low, high = (0.0, 1.0) if indicator.kind == "share" else (min(numbers, default=0), max(numbers, default=1))
-        label = f"{indicator.id} {INDICATOR_NAMES_RU.get(indicator.id, indicator.name)}"
+        label = f"{indicator.id} {indicator.name_ru}"
         parts.append(svg.strips([(label, values)], low, high, bounds, label=label))
     parts.append("</div>")
     return "".join(parts)
@@ -158,12 +160,12 @@ def _region_section(
     params = methodology.params
     block_weight = {1: params["block1_weight"], 2: params["block2_weight"]}
     rows = []
-    for indicator in methodology.indicators:
+    for indicator in report.definitions:
         i = r.indicators[indicator.id]
         bounds = f"{num(i.clip_low, 4)} … {num(i.clip_high, 4)}" if indicator.kind == "continuous" else ""
         contribution = indicator.weight * i.score
         rows.append(
-            f"<tr><td>{indicator.id}</td><td>{INDICATOR_NAMES_RU.get(indicator.id, indicator.name)}</td>"
+            f"<tr><td>{indicator.id}</td><td>{escape(indicator.name_ru)}</td>"
             f'<td class="n">{num(i.value, 4)}</td><td class="n">{num(i.numerator, 0)}</td>'
             f'<td class="n">{num(i.denominator, 0)}</td><td class="n">{bounds}</td>'
             f'<td class="n">{num(i.score, 2)}</td><td class="n">{indicator.weight:g}</td>'
@@ -178,9 +180,7 @@ def _region_section(
         ),
         reverse=True,
     )[:5]
-    if not report.fix_counts:
-        fix_html = "<p class='small'>Списки организаций недоступны: папка запуска в озере не найдена.</p>"
-    elif fixes:
+    if fixes:
         fix_rows = "".join(
             f'<tr><td>{FIX_GROUPS[g][0]}</td><td class="n">{n}</td>'
             f'<td class="n">{"+" if gain >= 0 else ""}{num(gain)}</td></tr>'
@@ -209,9 +209,9 @@ def _region_section(
 def _methodology(report: Report, methodology: Methodology) -> str:
     params = methodology.params
     rows = "".join(
-        f"<tr><td>{i.id}</td><td>{i.block}</td><td>{INDICATOR_NAMES_RU.get(i.id, i.name)}</td>"
+        f"<tr><td>{i.id}</td><td>{i.block}</td><td>{escape(i.name_ru)}</td>"
         f"<td>{'доля' if i.kind == 'share' else 'непрерывный'}</td><td class='n'>{i.weight:g}</td></tr>"
-        for i in methodology.indicators
+        for i in report.definitions
     )
     passed = sum(1 for c in report.checks if c.success)
     stages = sorted({c.stage for c in report.checks})

@@ -12,7 +12,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from ..methodology import Methodology
-from .data import FIX_GROUPS, INDICATOR_NAMES_RU, FixItem, Report
+from .data import FIX_GROUPS, Report
 from .html import movement, place_label
 
 # (header, width, number format or None) per column of each sheet.
@@ -83,7 +83,7 @@ def ranking_rows(report: Report) -> list[list]:
     ]
 
 
-def fix_rows(report: Report, items: list[FixItem], gains: dict) -> list[list]:
+def fix_rows(report: Report, gains: dict) -> list[list]:
     names = {r.region_code: r.region_name for r in report.regions}
     return [
         [
@@ -98,7 +98,7 @@ def fix_rows(report: Report, items: list[FixItem], gains: dict) -> list[list]:
             i.page_id,
             i.link,
         ]
-        for i in items
+        for i in report.fix_items or []
     ]
 
 
@@ -127,19 +127,17 @@ def _sheet(workbook: Workbook, title: str, columns, rows) -> None:
         sheet.append(row)
 
 
-def write_xlsx(
-    path: Path, report: Report, methodology: Methodology, gains: dict, items: list[FixItem], region: str | None = None
-) -> Path:
+def write_xlsx(path: Path, report: Report, methodology: Methodology, gains: dict, region: str | None = None) -> Path:
     workbook = Workbook(write_only=True)
     regions = [r for r in report.regions if region is None or r.region_code == region]
-    weights = {i.id: i for i in methodology.indicators}
+    definitions = {i.id: i for i in report.definitions}
     _sheet(workbook, "Рейтинг", RANKING_COLUMNS, ranking_rows(report))
     indicator_rows = [
         [
             r.region_code,
             r.region_name,
             i.indicator,
-            INDICATOR_NAMES_RU.get(i.indicator, ""),
+            definitions[i.indicator].name_ru,
             i.block,
             i.value,
             i.numerator,
@@ -147,20 +145,19 @@ def write_xlsx(
             i.clip_low,
             i.clip_high,
             i.score,
-            weights[i.indicator].weight,
-            weights[i.indicator].weight * i.score,
+            definitions[i.indicator].weight,
+            definitions[i.indicator].weight * i.score,
         ]
         for r in regions
         for i in r.indicators.values()
     ]
     _sheet(workbook, "Показатели", INDICATOR_COLUMNS, indicator_rows)
-    _sheet(workbook, "Что исправить", FIX_COLUMNS, fix_rows(report, items, gains))
+    _sheet(workbook, "Что исправить", FIX_COLUMNS, fix_rows(report, gains))
     params = methodology.params
-    method_rows = [
-        [i.id, i.block, INDICATOR_NAMES_RU.get(i.id, i.name), i.kind, i.weight] for i in methodology.indicators
-    ]
+    method_rows = [[i.id, i.block, i.name_ru, i.kind, i.weight] for i in report.definitions]
     method_rows += [[], ["Параметр", "", "Значение"]] + [[name, "", value] for name, value in params.items()]
     method_rows += [[], ["Методика", "", report.run.methodology_version], ["Снимок", "", report.run.snapshot_id]]
+    method_rows += [["Версия", "", report.run.version], ["Хеш содержания", "", report.run.content_hash]]
     _sheet(
         workbook,
         "Методика",
