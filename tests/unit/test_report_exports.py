@@ -279,3 +279,19 @@ def test_openpyxl_writes_with_lxml():
     import openpyxl
 
     assert openpyxl.LXML, "lxml is missing: pip install -r requirements.txt"
+
+
+def test_postgres_gets_a_missing_view_at_the_next_publication(run_month, monkeypatch):
+    """A PostgreSQL warehouse made before snapshot.ranking_history existed gains it when it next publishes."""
+    import psycopg
+    from warehouse_backends import fresh_postgres_database
+
+    with fresh_postgres_database() as url:
+        monkeypatch.setenv("GOSPUBLIC_WAREHOUSE_URL", url)
+        run_month("september", period="2026-09")
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute("drop view snapshot.ranking_history")
+        run_month("october")
+        with warehouse.open_reader() as reader:
+            count = reader.con.execute("select count(*) from snapshot.ranking_history").fetchone()[0]
+    assert count == 2 * 89
