@@ -15,8 +15,9 @@ import time
 from fakes.vk_server import FakeVk
 from gospublic_rating.extract.http import ApiAccount
 from gospublic_rating.extract.landing import LandingBatch
-from gospublic_rating.extract.vk import VkApi, VkExtractor
 from gospublic_rating.period import Period
+from gospublic_rating.platforms.vk.api import VkApi
+from gospublic_rating.platforms.vk.planner import VkExtractor
 
 PAGES = 10_000
 LIMIT = 3.0  # requests per second the server allows: VK's own limit per token

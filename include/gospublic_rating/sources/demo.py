@@ -22,12 +22,13 @@ from ..contract import ORG_KINDS, SCHEMAS
 from ..errors import SettingsError
 from ..lake import RunLake, write_parquet
 from ..period import Period
+from ..platforms import NAMES
 from ..reference import load_regions
 from . import WholePlatform
 
 NATIONAL_SCALE = 150_000
 DEFAULT_SEED = 20221201
-PLATFORMS = ("vk", "ok", "telegram")
+PLATFORMS = NAMES  # the platform registry's platforms
 _STATUSES = ("deleted", "banned", "private", "not_found")
 _KIND_PROBS = (0.04, 0.30, 0.66)
 _KIND_NAMES = {

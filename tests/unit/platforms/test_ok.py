@@ -11,15 +11,10 @@ from fakes.ok_server import FakeGroup, FakeOk, topic
 from gospublic_rating.contract import SCHEMAS
 from gospublic_rating.extract.http import ApiAccount, AuthError
 from gospublic_rating.extract.landing import Landing, LandingBatch
-from gospublic_rating.extract.ok import (
-    DEFAULT_HOST,
-    OkApi,
-    OkExtractor,
-    parse,
-    session_secret,
-    signature,
-)
 from gospublic_rating.period import Period
+from gospublic_rating.platforms.ok.api import DEFAULT_HOST, OkApi, session_secret, signature
+from gospublic_rating.platforms.ok.parser import parse
+from gospublic_rating.platforms.ok.planner import OkExtractor
 
 TOKEN = "tok-9f8e7d6c-SECRET"
 APP_KEY = "CBAPUBLICKEY"

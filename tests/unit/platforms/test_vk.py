@@ -12,20 +12,20 @@ from fakes.clock import VirtualClock
 from fakes.vk_server import FakeVk
 from gospublic_rating.extract.http import ApiAccount, ApiError, AuthError, ThrottledError, TransientError
 from gospublic_rating.extract.landing import Landing, LandingBatch
-from gospublic_rating.extract.vk import (
+from gospublic_rating.period import Period
+from gospublic_rating.platforms.vk.api import (
     API_VERSION,
     DEFAULT_HOST,
     DEFAULT_RATE,
     VkApi,
     VkError,
-    VkExtractor,
     VkPageError,
     execute_outcomes,
-    parse,
     wall_calls,
     wall_script,
 )
-from gospublic_rating.period import Period
+from gospublic_rating.platforms.vk.parser import parse
+from gospublic_rating.platforms.vk.planner import VkExtractor
 
 TOKEN = "vk1.a.SECRET-token-4242"
 PERIOD = Period(2026, 10)
