@@ -281,3 +281,12 @@ def test_live_run_through_airflow(registry_dir, connections, servers, isolated_d
     assert "malformed JSON" in log
     for secret in [*TOKENS.values(), OK_SECRET]:
         assert secret not in log
+
+
+def test_a_platform_without_pages_is_one_empty_batch_that_needs_no_account(registry_dir, connections, monkeypatch):
+    monkeypatch.delenv("AIRFLOW_CONN_MAX_API", raising=False)  # no MAX account configured: not needed
+    spec = _spec(registry_dir)
+    pipeline.extract_registry(spec)
+    assert pipeline.plan_batches(spec, "max") == [0]  # an empty map would skip every task after it
+    assert pipeline.extract_batch(spec, "max", 0)["calls"] == 0
+    assert pipeline.finish_platform(spec, "max") == {"page_stats": 0, "posts": 0}

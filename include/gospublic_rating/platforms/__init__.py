@@ -44,6 +44,8 @@ class Platform:
     rate_limit: float | None  # the API's documented limit (None: not documented)
     url_prefixes: tuple[str, str]  # web address of a page: prefix of a numeric id, of a name
     handle_prefix: str | None = None  # an address like "@name" means this platform
+    bare_id: str | None = None  # a regular expression: an address that fully matches it is an id of this platform
+    reports_engagement: bool = True  # whether posts carry likes, comments and reposts (else they are null)
 
     @property
     def pool(self) -> str:
@@ -123,6 +125,20 @@ PLATFORMS: dict[str, Platform] = {
             rate_limit=None,
             url_prefixes=("https://t.me/", "https://t.me/"),
             handle_prefix="@",
+        ),
+        Platform(
+            name="max",
+            title="MAX",
+            api_name="MAX Bot API",
+            conn_id="max_api",
+            batch_size=100,
+            hosts=("max.ru",),
+            forms=("max.ru/<name>", "<chat id> (e.g. -72000000000001)", "max:<chat id>"),
+            default_rate=25.0,
+            rate_limit=30.0,
+            url_prefixes=("https://max.ru/", "https://max.ru/"),
+            bare_id=r"-\d{1,19}",
+            reports_engagement=False,
         ),
     )
 }

@@ -39,6 +39,9 @@ def normalise_page_url(text: str) -> tuple[str, str]:
     for platform in PLATFORMS.values():
         if platform.handle_prefix and text.startswith(platform.handle_prefix):
             return platform.name, platform.plugin().page_from_id(text[len(platform.handle_prefix) :])
+    for platform in PLATFORMS.values():
+        if platform.bare_id and re.fullmatch(platform.bare_id, text):
+            return platform.name, platform.plugin().page_from_id(text)
     page_id = _PAGE_ID_FORM.fullmatch(text)
     if page_id:
         name, ident = page_id.groups()

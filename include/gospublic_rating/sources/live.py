@@ -62,8 +62,10 @@ class LiveSource:
         return list(zip(mine.column("page_id").to_pylist(), mine.column("platform_page_id").to_pylist(), strict=True))
 
     def plan_batches(self, lake: RunLake, platform: str) -> list[int]:
+        """Batch numbers of the platform; one (empty) batch when it has no page, so that its mapped
+        tasks run (an empty map would skip everything downstream)."""
         size = platforms.get(platform).batch_size
-        return list(range(math.ceil(len(self._pages(lake, platform)) / size)))
+        return list(range(max(1, math.ceil(len(self._pages(lake, platform)) / size))))
 
     def extract_batch(self, lake: RunLake, period: Period, platform: str, batch: int) -> dict[str, int]:
         landing = Landing(lake.root, platform)
@@ -72,11 +74,14 @@ class LiveSource:
             return {"batch": batch, "pages": 0, "calls": 0, "skipped": 1}
         size = platforms.get(platform).batch_size
         pages = self._pages(lake, platform)[batch * size : (batch + 1) * size]
-        extractor = make_extractor(platform)
         record = LandingBatch(platform, batch, str(period), [list(p) for p in pages])
-        extractor.fetch(record, pages, period)
+        calls = 0
+        if pages:  # no pages: an empty batch, and no account needed
+            extractor = make_extractor(platform)
+            extractor.fetch(record, pages, period)
+            calls = extractor.api.calls
         landing.write(batch, record)
-        return {"batch": batch, "pages": len(pages), "calls": extractor.api.calls, "skipped": 0}
+        return {"batch": batch, "pages": len(pages), "calls": calls, "skipped": 0}
 
     def finish_platform(self, lake: RunLake, period: Period, platform: str) -> dict[str, int]:
         return rebuild_raw(lake, platform, expected_batches=len(self.plan_batches(lake, platform)))
