@@ -93,6 +93,7 @@ def test_signed_request_is_accepted_and_a_wrong_secret_fails_fast():
         with pytest.raises(AuthError) as caught:
             OkExtractor(bad).fetch(LandingBatch("ok", 0, str(PERIOD), []), pages_of("1"), PERIOD)
         assert "PARAM_SIGNATURE (104)" in str(caught.value)
+        assert "'ok_api'" in str(caught.value) and "extra.application_secret_key" in str(caught.value)
         assert len(server.requests) == before + 1  # no retry
         for secret in (*SECRETS, "wrong-SECRET", session_secret(TOKEN, "wrong-SECRET")):
             assert secret not in str(caught.value)

@@ -115,6 +115,16 @@ AUTH_CODES = {
     107: "PARAM_SESSION_KEY_CHANGED",
     453: "SESSION_REQUIRED",
 }
+_FIX = f"of the Airflow connection {CONN_ID!r}"
+AUTH_HINT = f"Check the password (access token) and extra.application_key {_FIX}; retrying cannot help"
+AUTH_HINTS = {
+    101: f"Fix extra.application_key {_FIX}; retrying cannot help",
+    102: f"The session expired: renew the password (access token) {_FIX}; retrying cannot help",
+    104: (
+        f"The signature was refused: fix extra.application_secret_key (or extra.session_secret_key) {_FIX}; "
+        "retrying cannot help"
+    ),
+}
 PAGE_CODES = {300: "NOT_FOUND", 456: "GROUP_RESTRICTION"}
 PAGE_STATUS = {300: "not_found", 456: "private"}
 UNSIGNED = {"sig", "access_token", "session_key"}
@@ -211,7 +221,7 @@ class OkApi(JsonApi):
         if code in TRANSIENT_CODES:
             raise TransientError(message)
         if code in AUTH_CODES:
-            raise AuthError(message)
+            raise AuthError(f"{message}. {AUTH_HINTS.get(code, AUTH_HINT)}")
         if code in PAGE_CODES:
             clean = {"error_code": code, "error_msg": detail}
             if body.get("error_data") is not None:

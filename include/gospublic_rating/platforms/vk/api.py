@@ -168,7 +168,8 @@ def group_status(group: dict) -> str:
 
 def wall_script(calls: list[tuple[int, int]]) -> str:
     """VKScript returning the ``wall.get`` answers of (group id, offset) calls, in order."""
-    args = ({"owner_id": -gid, "count": POSTS_PER_CALL, "offset": offset} for gid, offset in calls)
+    # filter=owner: the community's own posts, not visitors' posts on an open wall
+    args = ({"owner_id": -gid, "count": POSTS_PER_CALL, "offset": offset, "filter": "owner"} for gid, offset in calls)
     return "return [" + ",".join(f"API.wall.get({json.dumps(a, separators=(',', ':'))})" for a in args) + "];"
 
 
