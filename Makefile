@@ -85,7 +85,7 @@ test: airflow-db chromium
 
 bench: airflow-db
 	$(BIN)/gospublic bench
-	PYTHONPATH="$(CURDIR)/tests" $(BIN)/python tests/benchmarks/bench_vk_extract.py
+	PYTHONPATH="$(CURDIR)/tests" $(BIN)/python tests/benchmarks/bench_extract.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

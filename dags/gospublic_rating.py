@@ -19,8 +19,9 @@ month before.
 
 **Sources:** `demo` (deterministic generated data, the default: no tokens needed),
 `files` (`input_dir` holding the five contract tables as Parquet) or `live` (the registry
-files in `registry_dir`, then the VK, OK and TGStat APIs through the connections `vk_api`,
-`ok_api`, `tgstat_api`, in batches mapped over pages, one pool per API account).
+files in `registry_dir`, then each platform's API through its Airflow connection, in
+batches mapped over pages, one pool per API account: the platforms, their connections and
+pools come from the platform registry, `include/gospublic_rating/platforms/`).
 
 All logic lives in `include/gospublic_rating`; this file only wires it.
 """
@@ -29,11 +30,12 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Asset, Param, chain, dag, task
+from gospublic_rating.platforms import pools
 from gospublic_rating.retry import RETRIES, RETRY_DELAY, TransientOnly
 
 # One pool per API account caps how many batches call it at once; the client itself paces
 # requests to the account's rate. (`make run` and `make test` create the pools with one slot each.)
-PLATFORM_POOLS = {"vk": "vk_api", "ok": "ok_api", "telegram": "tgstat_api"}
+PLATFORM_POOLS = pools()
 RANKING_ASSET = Asset(name="gospublic_ranking_snapshot", uri="gospublic-rating://warehouse/snapshot/ranking")
 
 

@@ -31,6 +31,7 @@ from .contract import duckdb_columns
 from .errors import NotRetryable, ResourceExhausted
 from .lake import PROJECT_ROOT, RunLake
 from .period import Period
+from .platforms import PLATFORMS
 from .reference import load_regions
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ def suite_parameters(methodology, period: Period, source: str) -> dict[str, obje
         "region_codes": codes,
         "regions_count": len(codes),
         "platforms": list(methodology.platforms),
+        "engagement_platforms": [p.name for p in PLATFORMS.values() if p.reports_engagement],
         "indicator_ids": [i.id for i in methodology.indicators],
         "indicator_rows": len(codes) * len(methodology.indicators),
         "pages_min": pages_min if pages_min is not None else 0,

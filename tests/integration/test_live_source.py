@@ -5,6 +5,7 @@ duplicates nothing, and the raw Parquet can be rebuilt from the landing archive 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -17,14 +18,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from fakes.ok_server import FakeGroup, FakeOk, topic
-from fakes.tgstat_server import FakeTgstat, post
+from fakes.telegram_server import FakeTgstat, post
 from fakes.vk_server import FakeVk
-from gospublic_rating import pipeline
+from gospublic_rating import pipeline, platforms
 from gospublic_rating.extract.http import TransientError
 from gospublic_rating.lake import warehouse_path
 from gospublic_rating.period import Period
 from gospublic_rating.pipeline import RunSpec
-from gospublic_rating.sources import live
 
 OCTOBER = Period(2026, 10)
 START = int(OCTOBER.start_utc.timestamp())
@@ -200,7 +200,7 @@ def test_live_month_is_rated_and_published(registry_dir, connections, servers, c
 
 
 def test_a_killed_extraction_resumes_without_loss_or_duplicates(registry_dir, connections, servers, monkeypatch):
-    monkeypatch.setitem(live.PLATFORM_APIS, "vk", live.PlatformApi("vk", "VkApi", "VkExtractor", 4))
+    monkeypatch.setitem(platforms.PLATFORMS, "vk", dataclasses.replace(platforms.PLATFORMS["vk"], batch_size=4))
     spec = _spec(registry_dir)
     pipeline.extract_registry(spec)
     batches = pipeline.plan_batches(spec, "vk")
@@ -281,3 +281,12 @@ def test_live_run_through_airflow(registry_dir, connections, servers, isolated_d
     assert "malformed JSON" in log
     for secret in [*TOKENS.values(), OK_SECRET]:
         assert secret not in log
+
+
+def test_a_platform_without_pages_is_one_empty_batch_that_needs_no_account(registry_dir, connections, monkeypatch):
+    monkeypatch.delenv("AIRFLOW_CONN_MAX_API", raising=False)  # no MAX account configured: not needed
+    spec = _spec(registry_dir)
+    pipeline.extract_registry(spec)
+    assert pipeline.plan_batches(spec, "max") == [0]  # an empty map would skip every task after it
+    assert pipeline.extract_batch(spec, "max", 0)["calls"] == 0
+    assert pipeline.finish_platform(spec, "max") == {"page_stats": 0, "posts": 0}

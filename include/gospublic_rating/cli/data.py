@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..platforms import NAMES
 from .common import fail
 
 
@@ -18,7 +19,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("rebuild-raw", help="rebuild a live run's raw Parquet from its landing archive alone")
     p.add_argument("run_dir", help="the run's lake folder (snapshot.runs.lake_path)")
-    p.add_argument("--platform", action="append", choices=["vk", "ok", "telegram"], help="only this platform")
+    p.add_argument("--platform", action="append", choices=NAMES, help="only this platform")
     p.set_defaults(func=cmd_rebuild_raw)
 
     p = sub.add_parser("bench", help="print the benchmark figures at national scale")
@@ -56,10 +57,10 @@ def cmd_generate_demo(args: argparse.Namespace) -> int:
 def cmd_rebuild_raw(args: argparse.Namespace) -> int:
     """Rebuild a live run's raw page_stats and posts from its landing archive, calling no API."""
     from ..lake import RunLake
-    from ..sources.live import PLATFORM_APIS, rebuild_raw
+    from ..sources.live import rebuild_raw
 
     lake = RunLake(Path(args.run_dir))
-    platforms = args.platform or [p for p in PLATFORM_APIS if (lake.root / "landing" / p).is_dir()]
+    platforms = args.platform or [p for p in NAMES if (lake.root / "landing" / p).is_dir()]
     if not platforms:
         return fail(f"{lake.root}: no landing archive (landing/<platform>/) in this run folder")
     for platform in platforms:

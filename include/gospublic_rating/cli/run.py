@@ -170,17 +170,20 @@ def _shorten(text: str, width: int = PROGRESS_WIDTH) -> str:
 
 
 def _errors(log_path: Path) -> list[str]:
-    """Why the run failed: the project's exception with its message, else the log's error lines."""
+    """Why the run failed: every distinct exception of the project with its message (one per failing
+    task, e.g. each platform whose extraction failed), else the log's error lines."""
     lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
     starts = [
         i for i, line in enumerate(lines) if re.match(r"^[\w.]+(Error|Failed|Refused|Exception|Exhausted): ", line)
     ]
     if starts:
-        first = starts[-1]
-        last = first + 1
-        while last < len(lines) and lines[last].startswith(" "):
-            last += 1
-        return lines[first:last]
+        blocks: dict[str, None] = {}
+        for first in starts:
+            last = first + 1
+            while last < len(lines) and lines[last].startswith(" "):
+                last += 1
+            blocks.setdefault("\n".join(lines[first:last]))
+        return [line for block in blocks for line in block.splitlines()]
     return [line.strip() for line in lines if "error" in line.lower()][-8:]
 
 

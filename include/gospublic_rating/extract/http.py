@@ -252,6 +252,12 @@ class JsonApi:
         """``value`` (a text or a JSON value) with this client's secrets masked: see :func:`scrub`."""
         return scrub(value, self.secrets)
 
+    refusals: tuple[int, ...] = (401, 403)  # HTTP statuses that :meth:`refused` explains
+
+    def refused(self, response: requests.Response, where: str) -> None:
+        """Raise for an HTTP refusal: by default the token was refused. Override per platform."""
+        raise AuthError(f"{where}: HTTP {response.status_code}: token refused")
+
     def authenticate(self, params: dict[str, Any]) -> dict[str, Any]:
         """The parameters as sent: add the token or signature. Override per platform."""
         return params
@@ -299,8 +305,8 @@ class JsonApi:
             raise ThrottledError(f"{where}: HTTP 429")
         if response.status_code >= 500:
             raise TransientError(f"{where}: HTTP {response.status_code}")
-        if response.status_code in (401, 403):
-            raise AuthError(f"{where}: HTTP {response.status_code}: token refused")
+        if response.status_code in self.refusals:
+            self.refused(response, where)
         try:
             body = response.json()
         except ValueError:

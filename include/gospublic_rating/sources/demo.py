@@ -22,12 +22,12 @@ from ..contract import ORG_KINDS, SCHEMAS
 from ..errors import SettingsError
 from ..lake import RunLake, write_parquet
 from ..period import Period
+from ..platforms import NAMES
 from ..reference import load_regions
 from . import WholePlatform
 
 NATIONAL_SCALE = 150_000
 DEFAULT_SEED = 20221201
-PLATFORMS = ("vk", "ok", "telegram")
 _STATUSES = ("deleted", "banned", "private", "not_found")
 _KIND_PROBS = (0.04, 0.30, 0.66)
 _KIND_NAMES = {
@@ -38,6 +38,8 @@ _KIND_NAMES = {
 # Mean posts per posting page per month, by platform (Telegram channels post more often).
 _POST_RATE = {"vk": 19.0, "ok": 11.5, "telegram": 31.0}
 _MISSING_STATS_SHARE = 0.003
+# The platforms of the registry that the demo models (a platform without a model gets no pages).
+PLATFORMS = tuple(p for p in NAMES if p in _POST_RATE)
 _SILENT_SHARE = 0.12
 
 
@@ -102,6 +104,8 @@ def generate_registry(scale: int = NATIONAL_SCALE, seed: int = DEFAULT_SEED) -> 
     }
     parts = []
     for platform_no, platform in enumerate(PLATFORMS):
+        if platform not in presence:  # a platform the demo does not model (yet): no pages
+            continue
         has = rng.random(scale) < presence[platform]
         owners = np.flatnonzero(has)
         if platform == "telegram":
@@ -137,7 +141,9 @@ def generate_registry(scale: int = NATIONAL_SCALE, seed: int = DEFAULT_SEED) -> 
 def generate_platform(
     registry: dict[str, pa.Table], platform: str, period: Period, seed: int = DEFAULT_SEED
 ) -> dict[str, pa.Table]:
-    """The page_stats and posts tables of one platform for one period."""
+    """The page_stats and posts tables of one platform for one period (empty for a platform without pages)."""
+    if platform not in _POST_RATE:
+        return {name: SCHEMAS[name].empty_table() for name in ("page_stats", "posts")}
     traits = _region_traits(seed)
     rng = _rng(seed, 2, period.year, period.month, PLATFORMS.index(platform))
     pages = registry["pages"].filter(pc.equal(registry["pages"].column("platform"), platform))

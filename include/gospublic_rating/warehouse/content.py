@@ -19,28 +19,26 @@ import pyarrow.parquet as pq
 
 from ..lake import PROJECT_ROOT, RunLake, data_dir
 from ..methodology import Methodology
+from ..platforms import PLATFORMS
 from .schema import BY_NAME, RUNS, RUNS_CONTENT_COLUMNS
 
 PACKAGE = "gospublic-rating"
 
-# Web address of a page from its platform id (the forms intake.normalise_page_url reads).
+# Web address of a page from its platform id (the forms intake.normalise_page_url reads): the
+# prefixes of each platform come from the platform registry (platform_urls, registered below).
 _PAGES_SQL = """
 select
     m.page_id, m.org_id, m.region_code, m.platform, p.platform_page_id,
     case
-        when m.platform = 'vk' and regexp_full_match(p.platform_page_id, '[0-9]+')
-            then 'https://vk.com/club' || p.platform_page_id
-        when m.platform = 'vk' then 'https://vk.com/' || p.platform_page_id
-        when m.platform = 'ok' and regexp_full_match(p.platform_page_id, '[0-9]+')
-            then 'https://ok.ru/group/' || p.platform_page_id
-        when m.platform = 'ok' then 'https://ok.ru/' || p.platform_page_id
-        else 'https://t.me/' || p.platform_page_id
-    end as url,
+        when regexp_full_match(p.platform_page_id, '-?[0-9]+') then u.id_prefix
+        else u.name_prefix
+    end || p.platform_page_id as url,
     m.status, m.followers, m.is_live, m.is_regular, m.is_measurable, m.gov_mark, m.pos_connected,
     m.posts_count, m.views_total, m.likes_total, m.comments_total, m.reposts_total,
     m.reach_ratio, m.engagement_ratio
 from metrics as m
 join pages as p using (page_id)
+left join platform_urls as u on u.platform = m.platform
 """
 _ORGANIZATIONS_SQL = """
 select o.org_id, o.region_code, o.org_name, o.org_kind, o.admin_qualified,
@@ -58,6 +56,18 @@ class Content:
 
     run: dict
     tables: dict[str, pa.Table]
+
+
+def _platform_urls() -> pa.Table:
+    """platform, id_prefix, name_prefix: how each platform's page addresses are written."""
+    records = PLATFORMS.values()
+    return pa.table(
+        {
+            "platform": [p.name for p in records],
+            "id_prefix": [p.url_prefixes[0] for p in records],
+            "name_prefix": [p.url_prefixes[1] for p in records],
+        }
+    )
 
 
 def relative_to_data(path: Path) -> str:
@@ -186,6 +196,7 @@ def build(
         con.register("metrics", read("intermediate", "int_page_metrics"))
         con.register("pages", read("staging", "stg_pages"))
         con.register("organizations", read("staging", "stg_organizations"))
+        con.register("platform_urls", _platform_urls())
         page_metrics = con.sql(_PAGES_SQL).to_arrow_table()
         organizations = con.sql(_ORGANIZATIONS_SQL).to_arrow_table()
     finally:

@@ -11,15 +11,10 @@ from fakes.ok_server import FakeGroup, FakeOk, topic
 from gospublic_rating.contract import SCHEMAS
 from gospublic_rating.extract.http import ApiAccount, AuthError
 from gospublic_rating.extract.landing import Landing, LandingBatch
-from gospublic_rating.extract.ok import (
-    DEFAULT_HOST,
-    OkApi,
-    OkExtractor,
-    parse,
-    session_secret,
-    signature,
-)
 from gospublic_rating.period import Period
+from gospublic_rating.platforms.ok.api import DEFAULT_HOST, OkApi, session_secret, signature
+from gospublic_rating.platforms.ok.parser import parse
+from gospublic_rating.platforms.ok.planner import OkExtractor
 
 TOKEN = "tok-9f8e7d6c-SECRET"
 APP_KEY = "CBAPUBLICKEY"
@@ -98,6 +93,7 @@ def test_signed_request_is_accepted_and_a_wrong_secret_fails_fast():
         with pytest.raises(AuthError) as caught:
             OkExtractor(bad).fetch(LandingBatch("ok", 0, str(PERIOD), []), pages_of("1"), PERIOD)
         assert "PARAM_SIGNATURE (104)" in str(caught.value)
+        assert "'ok_api'" in str(caught.value) and "extra.application_secret_key" in str(caught.value)
         assert len(server.requests) == before + 1  # no retry
         for secret in (*SECRETS, "wrong-SECRET", session_secret(TOKEN, "wrong-SECRET")):
             assert secret not in str(caught.value)
