@@ -19,7 +19,7 @@ from .lake import data_dir, run_key
 
 DAG_ID = "gospublic_rating"
 # One pool per API account (see the DAG): batches of a platform call its API one at a time.
-POOLS = {name: 1 for name in ("vk_api", "ok_api", "tgstat_api")}
+POOLS = {name: 1 for name in ("vk_api", "ok_api", "tgstat_api", "max_api")}
 POOL_DESCRIPTION = "one API account: batches call it one at a time"
 UNFINISHED_TASK_STATES = (
     "running",

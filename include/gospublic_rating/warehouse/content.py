@@ -34,6 +34,7 @@ select
         when m.platform = 'ok' and regexp_full_match(p.platform_page_id, '[0-9]+')
             then 'https://ok.ru/group/' || p.platform_page_id
         when m.platform = 'ok' then 'https://ok.ru/' || p.platform_page_id
+        when m.platform = 'max' then 'https://max.ru/' || p.platform_page_id
         else 'https://t.me/' || p.platform_page_id
     end as url,
     m.status, m.followers, m.is_live, m.is_regular, m.is_measurable, m.gov_mark, m.pos_connected,

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .errors import WarehouseUnreadable, check_layout
-from .schema import BY_NAME, SCHEMA, TABLES, ddl, expected_columns
+from .schema import BY_NAME, RELAXED_COLUMNS, SCHEMA, TABLES, ddl, expected_columns, relax_sql
 
 AUDITOR = "gospublic_auditor"
 _LOCK_KEY = 0x60590B11C  # advisory lock of the warehouse writer
@@ -145,4 +145,20 @@ def writer(url: str) -> Iterator[Writer]:
             # only when setting up: the guards take locks that would wait for open readers
             for statement in ddl("postgres") + _IMMUTABILITY:
                 con.execute(statement)
+        else:
+            for statement in _relaxations(con):
+                con.execute(statement)
         yield Writer(con)
+
+
+def _relaxations(con: psycopg.Connection) -> list[str]:
+    """The statements that drop a not-null constraint of RELAXED_COLUMNS still in place (a
+    warehouse set up before methodology v2); none once done, so no lock is taken again."""
+    strict = set(
+        con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = %s and is_nullable = 'NO'",
+            [SCHEMA],
+        ).fetchall()
+    )
+    return [relax_sql(table, column) for table, column in RELAXED_COLUMNS if (table, column) in strict]

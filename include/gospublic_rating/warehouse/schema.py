@@ -123,7 +123,7 @@ INDICATOR_DEFINITIONS = Table(
     ("indicator",),
     (
         SNAPSHOT_ID,
-        _c("indicator", "text", "Indicator id, I1...I8."),
+        _c("indicator", "text", "Indicator id: I1...I8 (methodology v1), I1...I9 (v2)."),
         _c("block", "int", "Block of the rating: 1 (pages created and confirmed) or 2 (how they are run)."),
         _c("name", "text", "Short name used in the methodology file."),
         _c("name_ru", "text", "Name in Russian."),
@@ -141,7 +141,7 @@ INDICATORS = Table(
     (
         SNAPSHOT_ID,
         _c("region_code", "text", "Region code."),
-        _c("indicator", "text", "Indicator id, I1...I8 (snapshot.indicator_definitions)."),
+        _c("indicator", "text", "Indicator id, I1...I9 (snapshot.indicator_definitions)."),
         _c("block", "int", "Block of the indicator."),
         _c("value", "double", "Value of the indicator; null where the methodology says so.", True),
         _c("score", "double", "Score 0-100."),
@@ -161,7 +161,7 @@ RANKING = Table(
         _c("region_code", "text", "Region code."),
         _c("region_name", "text", "Region name (Russian)."),
         _c("federal_district", "text", "Federal district.", True),
-        _c("block1", "double", "Block 1 score: weighted sum of I1-I4 scores."),
+        _c("block1", "double", "Block 1 score: weighted sum of the block-1 scores (I1-I4; v2 also I9)."),
         _c("block2", "double", "Block 2 score: weighted sum of I5-I8 scores."),
         _c("total", "double", "block1_weight x block1 + block2_weight x block2."),
         _c("points", "double", "Total rounded half away from zero as the methodology says."),
@@ -178,7 +178,7 @@ PAGE_METRICS = Table(
         _c("page_id", "text", "Page id, <platform>:<platform_page_id>."),
         _c("org_id", "text", "Organisation of the page."),
         _c("region_code", "text", "Region of the organisation."),
-        _c("platform", "text", "vk, ok or telegram."),
+        _c("platform", "text", "vk, ok, telegram or max."),
         _c("platform_page_id", "text", "The page's id or name on its platform."),
         _c("url", "text", "Web address of the page."),
         _c("status", "text", "Status observed in the period; null without a page_stats row.", True),
@@ -190,9 +190,9 @@ PAGE_METRICS = Table(
         _c("pos_connected", "bool", "Page is connected to the feedback platform (POS)."),
         _c("posts_count", "bigint", "Posts in the period."),
         _c("views_total", "bigint", "Sum of views of those posts."),
-        _c("likes_total", "bigint", "Sum of likes."),
-        _c("comments_total", "bigint", "Sum of comments."),
-        _c("reposts_total", "bigint", "Sum of reposts."),
+        _c("likes_total", "bigint", "Sum of likes; null on a platform that reports none (max).", True),
+        _c("comments_total", "bigint", "Sum of comments; null on a platform that reports none (max).", True),
+        _c("reposts_total", "bigint", "Sum of reposts; null on a platform that reports none (max).", True),
         _c("reach_ratio", "double", "(views / posts) / followers of a measurable page (behind I6).", True),
         _c("engagement_ratio", "double", "(likes + comments + reposts) / views of a measurable page (I7).", True),
     ),
@@ -280,11 +280,25 @@ def comment_statements() -> list[str]:
     return statements
 
 
+# Columns declared not null before methodology v2 (MAX reports no interactions): a warehouse
+# created before then gets the constraint dropped (a no-op once dropped, in both back ends).
+RELAXED_COLUMNS = (
+    ("page_metrics", "likes_total"),
+    ("page_metrics", "comments_total"),
+    ("page_metrics", "reposts_total"),
+)
+
+
+def relax_sql(table: str, column: str) -> str:
+    return f"alter table {SCHEMA}.{table} alter column {column} drop not null"
+
+
 def ddl(dialect: str) -> list[str]:
     """Statements that create the snapshot schema, tables, view and comments when missing."""
     return [
         f"create schema if not exists {SCHEMA}",
         *(create_table_sql(t, dialect) for t in TABLES),
+        *(relax_sql(table, column) for table, column in RELAXED_COLUMNS),
         LATEST_RANKING_SQL,
         *comment_statements(),
     ]
