@@ -2,7 +2,7 @@
 # Airflow home inside the project, Airflow metadata database) before it runs.
 #
 #   make run    [PERIOD=YYYY-MM] [SOURCE=demo|files|live] [INPUT_DIR=folder] [REGISTRY_DIR=folder]
-#               [SCALE=orgs] [SEED=n]
+#               [SCALE=orgs] [SEED=n] [METHODOLOGY=v1|v2 (default: the newest)]
 #   make test   the whole test suite (what CI runs)
 #   make bench  the benchmark figures (national scale)
 #   make lint   ruff
@@ -23,6 +23,7 @@ INPUT_DIR ?=
 REGISTRY_DIR ?=
 SCALE ?=
 SEED ?=
+METHODOLOGY ?=
 PYTEST_ARGS ?=
 
 # Airflow: home inside the project, metadata in PostgreSQL (the local server, trust auth).
@@ -43,7 +44,7 @@ export NO_COLOR := 1
 quote = '$(subst ','\'',$(1))'
 RUN_ARGS = --source $(call quote,$(SOURCE)) --period $(call quote,$(PERIOD)) \
 	--input-dir $(call quote,$(INPUT_DIR)) --registry-dir $(call quote,$(REGISTRY_DIR)) \
-	--scale $(call quote,$(SCALE)) --seed $(call quote,$(SEED))
+	--scale $(call quote,$(SCALE)) --seed $(call quote,$(SEED)) --methodology $(call quote,$(METHODOLOGY))
 DATA_DIR := $(or $(GOSPUBLIC_DATA_DIR),data)
 
 .PHONY: help setup chromium airflow-db preflight run test test-fast bench lint clean clean-data

@@ -17,6 +17,9 @@ stays in the run's lake folder, and the snapshot records which suites it passed.
 (Moscow time) before the run's date. A scheduled run on the 2nd of a month rates the
 month before.
 
+**Methodology:** the `methodology` param (`v1`, `v2`, ...) wins; otherwise the newest file
+in `methodologies/`. The snapshot records which (`snapshot.runs.methodology_version`).
+
 **Sources:** `demo` (deterministic generated data, the default: no tokens needed),
 `files` (`input_dir` holding the five contract tables as Parquet) or `live` (the registry
 files in `registry_dir`, then each platform's API through its Airflow connection, in
@@ -35,6 +38,7 @@ from gospublic_rating.retry import RETRIES, RETRY_DELAY, TransientOnly
 
 # One pool per API account caps how many batches call it at once; the client itself paces
 # requests to the account's rate. (`make run` and `make test` create the pools with one slot each.)
+# The tasks of a platform that the run's methodology does not rate (max under v1) do nothing.
 PLATFORM_POOLS = pools()
 RANKING_ASSET = Asset(name="gospublic_ranking_snapshot", uri="gospublic-rating://warehouse/snapshot/ranking")
 
@@ -72,6 +76,12 @@ RANKING_ASSET = Asset(name="gospublic_ranking_snapshot", uri="gospublic-rating:/
             None, type=["null", "integer"], minimum=1, description="For source=demo: number of organisations."
         ),
         "seed": Param(None, type=["null", "integer"], description="For source=demo: random seed."),
+        "methodology": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^v[0-9]+$",
+            description="Methodology version (methodologies/<version>.toml), e.g. v1. Empty: the newest.",
+        ),
     },
 )
 def gospublic_rating():
@@ -88,6 +98,7 @@ def gospublic_rating():
             seed=params["seed"],
             input_dir=params["input_dir"],
             registry_dir=params["registry_dir"],
+            methodology=params.get("methodology"),
         )
         return spec.to_dict()
 

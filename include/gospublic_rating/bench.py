@@ -24,7 +24,7 @@ from . import models
 from .lake import PROJECT_ROOT, RunLake
 from .methodology import load as load_methodology
 from .period import Period
-from .sources.demo import PLATFORMS, DemoSource
+from .sources.demo import DemoSource
 
 BENCH_PERIOD = Period(2026, 10)
 
@@ -100,10 +100,10 @@ def main(args: argparse.Namespace) -> int:
     methodology = load_methodology()
     with tempfile.TemporaryDirectory(prefix="gospublic-bench-") as tmp:
         lake = RunLake(Path(tmp) / "run")
-        source = DemoSource(scale=args.scale)
+        source = DemoSource(scale=args.scale, platforms=methodology.platforms)
         started = time.perf_counter()
         source.extract_registry(lake, BENCH_PERIOD)
-        posts = sum(source.extract_platform(lake, BENCH_PERIOD, p)["posts"] for p in PLATFORMS)
+        posts = sum(source.extract_platform(lake, BENCH_PERIOD, p)["posts"] for p in methodology.platforms)
         print(f"demo generation, {args.scale:,} organisations, {posts:,} posts: {time.perf_counter() - started:.2f} s")
 
         best, per_model = None, {}

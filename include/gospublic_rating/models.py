@@ -87,10 +87,16 @@ def install_methodology(con: duckdb.DuckDBPyConnection, methodology: Methodology
         "insert into methodology_indicators values (?, ?, ?, ?, ?)",
         [(i.id, i.block, i.name, i.kind, i.weight) for i in methodology.indicators],
     )
-    con.execute("create or replace table methodology_platforms (platform varchar, is_mandatory boolean)")
+    con.execute(
+        "create or replace table methodology_platforms "
+        "(platform varchar, is_mandatory boolean, reports_interactions boolean)"
+    )
     con.executemany(
-        "insert into methodology_platforms values (?, ?)",
-        [(p, p in methodology.mandatory_platforms) for p in methodology.platforms],
+        "insert into methodology_platforms values (?, ?, ?)",
+        [
+            (p, p in methodology.mandatory_platforms, p in methodology.interaction_platforms)
+            for p in methodology.platforms
+        ],
     )
 
 

@@ -241,7 +241,7 @@ def validate_stage(lake: RunLake, stage: str, methodology, period: Period, sourc
         con.executemany("insert into contract_columns values (?, ?, ?)", duckdb_columns())
         con.from_arrow(load_regions()).create("reference_regions")
         for suite_path in sorted((EXPECTATIONS_DIR / stage).glob("*.json")):
-            suite_json = json.loads(suite_path.read_text(encoding="utf-8"))
+            suite_json = for_methodology(json.loads(suite_path.read_text(encoding="utf-8")), methodology)
             sql = _projected((CHECKS_DIR / stage / f"{suite_path.stem}.sql").read_text(encoding="utf-8"), suite_json)
             for chunk, chunk_sql in _chunks(con, sql, suite_json, params):
                 outcomes.append(_validate_one(runner, con, suite_json, chunk_sql, chunk, params, evidence))
@@ -255,6 +255,21 @@ def validate_stage(lake: RunLake, stage: str, methodology, period: Period, sourc
         lines.append(f"  evidence: {evidence}")
         raise ValidationFailed("\n".join(lines))
     return outcomes
+
+
+def for_methodology(suite_json: dict, methodology) -> dict:
+    """The suite with its ``meta.per_indicator`` templates expanded: for every indicator of the
+    methodology, the expectations of its kind, "{indicator}" replaced by its id (v1 checks
+    I1..I8, v2 also I9)."""
+    templates = suite_json.get("meta", {}).get("per_indicator")
+    if not templates:
+        return suite_json
+    expanded = [
+        json.loads(json.dumps(template).replace("{indicator}", indicator.id))
+        for indicator in methodology.indicators
+        for template in templates.get(indicator.kind, [])
+    ]
+    return {**suite_json, "expectations": suite_json["expectations"] + expanded}
 
 
 def _projected(sql: str, suite_json: dict) -> str:

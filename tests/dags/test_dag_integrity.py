@@ -48,7 +48,7 @@ def test_monthly_dag_shape(dagbag):
     dag = dagbag.dags["gospublic_rating"]
     assert dag.max_active_runs == 1, "warehouse writers must run one at a time"
     assert dag.catchup is False
-    assert set(dag.params.keys()) == {"period", "source", "input_dir", "registry_dir", "scale", "seed"}
+    assert set(dag.params.keys()) == {"period", "source", "input_dir", "registry_dir", "scale", "seed", "methodology"}
     order = [
         "resolve_run",
         "extract_registry",

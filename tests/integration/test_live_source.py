@@ -136,8 +136,14 @@ def connections(servers, monkeypatch):
 def _spec(registry_dir: Path, run_id: str = "live-run") -> RunSpec:
     from conftest import NOW
 
+    # v1: VK, OK and Telegram, the platforms these fakes serve (MAX's client and fake come separately)
     return RunSpec.resolve(
-        period=str(OCTOBER), run_after=NOW, dag_run_id=run_id, source="live", registry_dir=str(registry_dir)
+        period=str(OCTOBER),
+        run_after=NOW,
+        dag_run_id=run_id,
+        source="live",
+        registry_dir=str(registry_dir),
+        methodology="v1",
     )
 
 
@@ -270,6 +276,8 @@ def test_live_run_through_airflow(registry_dir, connections, servers, isolated_d
             str(registry_dir),
             "--period",
             str(OCTOBER),
+            "--methodology",
+            "v1",
         ],
         capture_output=True,
         text=True,

@@ -1,6 +1,6 @@
 """The report's XLSX and CSV, and the «Что исправить» gains on hand-made data.
 
-The hand-made snapshot is the worked example of docs/methodology.md §8 and §11 (region 01; bounds
+The hand-made snapshot is the worked example of docs/methodology.md §8 and §12 (region 01; bounds
 I6 [0.15, 0.55], I7 [0.005, 0.045], I8 [0.25, 1.0]). Expected gains, computed by hand:
 - no_page (org d has no live vk/ok page): I1 3/4 → 1, score 75 → 100, block 1 70 → 80,
   total 0.5·80 + 0.5·67.1875 = 73.59375 → 73.6: +5.0
@@ -233,7 +233,7 @@ def test_xlsx_and_csv_of_a_published_snapshot(run_month, tmp_path):
     assert ranking.max_row == 1 + 89 and ranking.freeze_panes == "A2" and ranking.auto_filter.ref == "A1:I90"
     assert [c.value for c in ranking[1]][:6] == ["Место", "Движение", "Код", "Регион", "Федеральный округ", "Баллы"]
     assert ranking.cell(2, 6).number_format == "0.0" and ranking.column_dimensions["D"].width == 40
-    assert book["Показатели"].max_row == 1 + 89 * 8
+    assert book["Показатели"].max_row == 1 + 89 * 9  # methodology v2 (the default): I1..I9
     assert book["Проверки"]["A2"].value in {"intermediate", "marts", "raw", "staging"}
 
     csv_path = reporting.write(None, "2026-10", "csv", tmp_path)

@@ -26,6 +26,9 @@ def run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--registry-dir", default="", help="for --source live: folder of the regions' registry files")
     p.add_argument("--scale", type=optional_int, default=None, help="for demo: organisations (default 150000)")
     p.add_argument("--seed", type=optional_int, default=None, help="for demo: random seed")
+    p.add_argument(
+        "--methodology", default="", help="methodology version, e.g. v1 (default: the newest, methodologies/)"
+    )
 
 
 def register(sub) -> None:
@@ -59,6 +62,7 @@ def cmd_preflight(args: argparse.Namespace) -> int:
             scale=args.scale,
             input_dir=args.input_dir or None,
             registry_dir=args.registry_dir or None,
+            methodology=args.methodology or None,
         )
         if args.source == "files":
             check_input(Path(args.input_dir))
@@ -67,7 +71,11 @@ def cmd_preflight(args: argparse.Namespace) -> int:
     except NotRetryable as error:
         return fail(str(error))
     period = spec.period
-    print(f"rating period {period}, source {args.source}" + (f" ({args.input_dir})" if args.input_dir else ""))
+    print(
+        f"rating period {period}, source {args.source}"
+        + (f" ({args.input_dir})" if args.input_dir else "")
+        + f", methodology {spec.methodology_version}"
+    )
     return 0
 
 
@@ -83,6 +91,7 @@ def cmd_run_dag(args: argparse.Namespace) -> int:
         "registry_dir": str(Path(args.registry_dir).resolve()) if args.registry_dir else None,
         "scale": args.scale,
         "seed": args.seed,
+        "methodology": args.methodology or None,
     }
     airflow = Path(sys.executable).with_name("airflow")
     started = datetime.now(UTC)

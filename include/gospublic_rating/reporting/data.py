@@ -27,7 +27,7 @@ from ..report import SnapshotNotFound
 from ..warehouse.schema import SCHEMA, VIEWS
 
 # The groups of «Что исправить»: what is wrong, and the indicator a fix raises
-# (docs/methodology.md §11).
+# (docs/methodology.md §12).
 FIX_GROUPS = {
     "no_page": ("Нет живой страницы на обязательной площадке", "I1"),
     "no_mark": ("Страница без отметки «Госорганизация»", "I2"),

@@ -36,6 +36,13 @@ def test_the_dag_the_pools_and_the_cli_derive_from_the_registry():
     assert args.platform == list(platforms.NAMES)
 
 
+def test_the_demo_models_only_platforms_of_the_registry():
+    from gospublic_rating.sources import demo
+
+    # the demo keeps its own order (its random streams follow it), but no platform of its own
+    assert set(demo.PLATFORMS) <= set(platforms.NAMES)
+
+
 def test_docs_show_the_registry_as_it_is():
     text = (ROOT / "docs" / "platforms.md").read_text(encoding="utf-8")
     assert platforms.markdown_table() in text, "docs/platforms.md: paste platforms.markdown_table() again"
