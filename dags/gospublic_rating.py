@@ -135,11 +135,9 @@ def gospublic_rating():
 
     @task(retries=0)
     def report(published: dict) -> str:
-        from pathlib import Path
-
         from gospublic_rating.report import top
 
-        text = top(Path(published["warehouse"]), published["snapshot_id"])
+        text = top(None, published["snapshot_id"])  # the warehouse publish wrote to (either back end)
         print(text)
         return text
 

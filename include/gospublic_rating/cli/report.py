@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..lake import warehouse_path
 from .common import fail
 
 
@@ -20,7 +19,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from ..report import SnapshotNotFound, top
 
     try:
-        print(top(warehouse_path(), args.snapshot_id, args.period, max_place=args.places))
+        print(top(None, args.snapshot_id, args.period, max_place=args.places))
     except SnapshotNotFound as error:
         return fail(str(error), 1)
     return 0

@@ -71,7 +71,7 @@ def _conform(name: str, data: pa.Table) -> pa.Table:
     return data.select([f.name for f in fields]).cast(pa.schema([pa.field(f.name, f.type) for f in fields]))
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -87,10 +87,10 @@ def _rows(path: Path) -> int:
         return sum(1 for _ in handle)
 
 
-def inputs_manifest(lake: RunLake) -> pa.Table:
+def inputs_manifest(lake: RunLake, kinds: tuple[str, ...] = ("raw", "landing")) -> pa.Table:
     """Every raw Parquet file and landing archive of the run: path in the run, rows, bytes, sha256."""
     rows = []
-    for kind in ("raw", "landing"):
+    for kind in kinds:
         folder = lake.layer(kind)
         if not folder.exists():
             continue
@@ -101,7 +101,7 @@ def inputs_manifest(lake: RunLake) -> pa.Table:
                     "kind": kind,
                     "rows": _rows(path),
                     "bytes": path.stat().st_size,
-                    "sha256": _sha256(path),
+                    "sha256": file_sha256(path),
                 }
             )
     return _conform("inputs", pa.Table.from_pylist(rows, schema=_schema_without_id("inputs")))
@@ -166,17 +166,9 @@ def validations_table(lake: RunLake, validations: list[tuple]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=_schema_without_id("validations"))
 
 
-def build(
-    lake: RunLake,
-    *,
-    period: str,
-    source: str,
-    is_demo: bool,
-    methodology: Methodology,
-    volume: dict,
-    validations: list[tuple],
-) -> Content:
-    """Read the run's checked tables from its lake and describe its inputs."""
+def model_tables(lake: RunLake) -> dict[str, pa.Table]:
+    """The snapshot tables the SQL models produced: organizations, indicators, ranking, page_metrics
+    (from the run's staging, intermediate and marts Parquet files)."""
 
     def read(layer: str, model: str) -> pa.Table:
         return pq.read_table(lake.layer(layer) / f"{model}.parquet")
@@ -190,12 +182,28 @@ def build(
         organizations = con.sql(_ORGANIZATIONS_SQL).to_arrow_table()
     finally:
         con.close()
-    tables = {
+    return {
         "organizations": _conform("organizations", organizations),
-        "indicator_definitions": indicator_definitions(methodology),
         "indicators": _conform("indicators", read("marts", "indicators")),
         "ranking": _conform("ranking", read("marts", "ranking")),
         "page_metrics": _conform("page_metrics", page_metrics),
+    }
+
+
+def build(
+    lake: RunLake,
+    *,
+    period: str,
+    source: str,
+    is_demo: bool,
+    methodology: Methodology,
+    volume: dict,
+    validations: list[tuple],
+) -> Content:
+    """Read the run's checked tables from its lake and describe its inputs."""
+    tables = {
+        **model_tables(lake),
+        "indicator_definitions": indicator_definitions(methodology),
         "inputs": inputs_manifest(lake),
         "validations": validations_table(lake, validations),
     }
