@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from ..lake import PROJECT_ROOT, RunLake, data_dir
 from ..methodology import Methodology
+from ..models import attach_parquet
 from .schema import BY_NAME, RUNS, RUNS_CONTENT_COLUMNS
 
 PACKAGE = "gospublic-rating"
@@ -170,24 +171,24 @@ def model_tables(lake: RunLake) -> dict[str, pa.Table]:
     """The snapshot tables the SQL models produced: organizations, indicators, ranking, page_metrics
     (from the run's staging, intermediate and marts Parquet files)."""
 
-    def read(layer: str, model: str) -> pa.Table:
-        return pq.read_table(lake.layer(layer) / f"{model}.parquet")
-
     con = duckdb.connect()
     try:
-        con.register("metrics", read("intermediate", "int_page_metrics"))
-        con.register("pages", read("staging", "stg_pages"))
-        con.register("organizations", read("staging", "stg_organizations"))
-        page_metrics = con.sql(_PAGES_SQL).to_arrow_table()
-        organizations = con.sql(_ORGANIZATIONS_SQL).to_arrow_table()
+        for name, layer, model in (
+            ("metrics", "intermediate", "int_page_metrics"),
+            ("pages", "staging", "stg_pages"),
+            ("organizations", "staging", "stg_organizations"),
+            ("indicators", "marts", "indicators"),
+            ("ranking", "marts", "ranking"),
+        ):
+            attach_parquet(con, name, lake.layer(layer) / f"{model}.parquet")
+        return {
+            "organizations": _conform("organizations", con.sql(_ORGANIZATIONS_SQL).to_arrow_table()),
+            "indicators": _conform("indicators", con.table("indicators").to_arrow_table()),
+            "ranking": _conform("ranking", con.table("ranking").to_arrow_table()),
+            "page_metrics": _conform("page_metrics", con.sql(_PAGES_SQL).to_arrow_table()),
+        }
     finally:
         con.close()
-    return {
-        "organizations": _conform("organizations", organizations),
-        "indicators": _conform("indicators", read("marts", "indicators")),
-        "ranking": _conform("ranking", read("marts", "ranking")),
-        "page_metrics": _conform("page_metrics", page_metrics),
-    }
 
 
 def build(

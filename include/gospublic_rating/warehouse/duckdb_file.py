@@ -160,9 +160,11 @@ def writer(path: Path) -> Iterator[Writer]:
             with models.connect() as con:
                 con.execute(f"attach ? as {ALIAS} (storage_version '{STORAGE_VERSION}')", [str(copy)])
                 con.execute(f"use {ALIAS}")
-                check_layout(columns(con, f"{ALIAS}."), expected_columns(), str(path))
-                for statement in ddl("duckdb"):
-                    con.execute(statement)
+                found = columns(con, f"{ALIAS}.")
+                check_layout(found, expected_columns(), str(path))
+                if any(table not in found for table in expected_columns()):  # only when setting up
+                    for statement in ddl("duckdb"):
+                        con.execute(statement)
                 out = Writer(con)
                 con.execute("begin transaction")
                 try:
