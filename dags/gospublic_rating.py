@@ -148,13 +148,11 @@ def gospublic_rating():
 
     @task(retries=0)
     def report(published: dict) -> str:
-        from pathlib import Path
-
         from gospublic_rating.lake import data_dir
         from gospublic_rating.report import top
         from gospublic_rating.reporting import write_published
 
-        text = top(Path(published["warehouse"]), published["snapshot_id"])
+        text = top(None, published["snapshot_id"])  # the warehouse publish wrote to (either back end)
         paths = write_published(None, published["snapshot_id"], data_dir() / "reports")
         print(text + "\nreports:\n" + "\n".join(f"  {path}" for path in paths))
         return text

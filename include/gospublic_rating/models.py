@@ -177,3 +177,13 @@ def run_layer(lake: RunLake, layer: str, methodology: Methodology, period: Perio
         attach_layers(con, lake, layers_before(layer))
         build(con, [layer], methodology, period)
         return export_layer(con, lake, layer)
+
+
+def run_volume(lake: RunLake, period: str) -> dict:
+    """Registry pages, posts and page-stats coverage of a run's raw tables (the raw.run_volume check frame)."""
+    sql = (SQL_DIR / "checks" / "raw" / "run_volume.sql").read_text(encoding="utf-8")
+    with connect() as con:
+        attach_raw(con, lake)
+        cursor = execute(con, sql, {"period": period})
+        names = [d[0] for d in cursor.description]
+        return dict(zip(names, cursor.fetchall()[0], strict=True))

@@ -162,12 +162,7 @@ def validate(spec: RunSpec, stage: str) -> dict:
 
 def run_volume(spec: RunSpec) -> dict:
     """Registry pages, posts and page-stats coverage of the run (the raw.run_volume check frame)."""
-    sql = (validation.CHECKS_DIR / "raw" / "run_volume.sql").read_text(encoding="utf-8")
-    with models.connect() as con:
-        models.attach_raw(con, spec.lake)
-        cursor = models.execute(con, sql, {"period": spec.period})
-        names = [d[0] for d in cursor.description]
-        return dict(zip(names, cursor.fetchall()[0], strict=True))
+    return models.run_volume(spec.lake, spec.period)
 
 
 def publish_snapshot(spec: RunSpec) -> dict:

@@ -85,6 +85,42 @@ def test_demo_run_publishes_a_consistent_snapshot(isolated_data_dir):
     top10 = [row for row in ranking if row[5] <= 10]
     assert str(len(top10)) + " regions at places 1-10" in result.stdout
 
+    # The publication's Asset event, as Airflow stored it, carries the snapshot's identity.
+    with _warehouse(isolated_data_dir) as con:
+        dag_run_id, content_hash = con.execute("select dag_run_id, content_hash from snapshot.runs").fetchall()[0]
+    assert _asset_event_extras(dag_run_id) == [
+        {
+            "snapshot_id": snapshot_id,
+            "period": PERIOD,
+            "source": "demo",
+            "version": 1,
+            "is_demo": True,
+            "content_hash": content_hash,
+        }
+    ]
+
+
+def _asset_event_extras(dag_run_id: str) -> list[dict]:
+    """The extra of every event of the ranking asset that the DAG run emitted, from Airflow's metadata DB."""
+    import json
+
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    try:
+        with engine.connect() as con:
+            rows = con.execute(
+                sqlalchemy.text(
+                    "select e.extra from asset_event as e join asset as a on a.id = e.asset_id "
+                    "where a.uri = :uri and e.source_dag_id = 'gospublic_rating' and e.source_run_id = :run "
+                    "order by e.id"
+                ),
+                {"uri": "gospublic-rating://warehouse/snapshot/ranking", "run": dag_run_id},
+            ).fetchall()
+    finally:
+        engine.dispose()
+    return [extra if isinstance(extra, dict) else json.loads(extra) for (extra,) in rows]
+
 
 def test_files_source_rates_a_folder_like_the_demo_it_was_written_from(isolated_data_dir, tmp_path):
     folder = tmp_path / "contract-files"

@@ -6,7 +6,7 @@ import argparse
 import re
 from pathlib import Path
 
-from ..lake import data_dir, warehouse_path
+from ..lake import data_dir
 from .common import fail
 
 
@@ -38,7 +38,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             if args.region:
                 return fail("--region is for --format html, xlsx or csv")
             snapshot_id, period = (ref, None) if ref and not re.fullmatch(r"\d{4}-\d{2}", ref) else (None, ref)
-            print(top(warehouse_path(), snapshot_id, period, max_place=args.places))
+            print(top(None, snapshot_id, period, max_place=args.places))
             return 0
         out = Path(args.out) if args.out else None
         path = reporting.write(None, ref, args.format, data_dir() / "reports", out, args.region)

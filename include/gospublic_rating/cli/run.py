@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..lake import data_dir, run_key, warehouse_path
+from ..lake import data_dir, run_key
 from .common import fail, optional_int
 
 DAG_ID = "gospublic_rating"
@@ -126,7 +126,7 @@ def cmd_run_dag(args: argparse.Namespace) -> int:
         print(f"the DAG run did not start; see the log: {log_path}", file=sys.stderr)
         return 1
     try:
-        text = top(warehouse_path(), dag_run_id=dag_run_id)
+        text = top(None, dag_run_id=dag_run_id)
     except SnapshotNotFound:
         print(f"nothing was published by this run ({dag_run_id}); see the log: {log_path}", file=sys.stderr)
         for line in _errors(log_path):

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from ..lake import PROJECT_ROOT, RunLake, data_dir
 from ..methodology import Methodology
+from ..models import attach_parquet
 from ..platforms import PLATFORMS
 from .schema import BY_NAME, RUNS, RUNS_CONTENT_COLUMNS
 
@@ -81,7 +82,7 @@ def _conform(name: str, data: pa.Table) -> pa.Table:
     return data.select([f.name for f in fields]).cast(pa.schema([pa.field(f.name, f.type) for f in fields]))
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -97,10 +98,10 @@ def _rows(path: Path) -> int:
         return sum(1 for _ in handle)
 
 
-def inputs_manifest(lake: RunLake) -> pa.Table:
+def inputs_manifest(lake: RunLake, kinds: tuple[str, ...] = ("raw", "landing")) -> pa.Table:
     """Every raw Parquet file and landing archive of the run: path in the run, rows, bytes, sha256."""
     rows = []
-    for kind in ("raw", "landing"):
+    for kind in kinds:
         folder = lake.layer(kind)
         if not folder.exists():
             continue
@@ -111,7 +112,7 @@ def inputs_manifest(lake: RunLake) -> pa.Table:
                     "kind": kind,
                     "rows": _rows(path),
                     "bytes": path.stat().st_size,
-                    "sha256": _sha256(path),
+                    "sha256": file_sha256(path),
                 }
             )
     return _conform("inputs", pa.Table.from_pylist(rows, schema=_schema_without_id("inputs")))
@@ -176,6 +177,31 @@ def validations_table(lake: RunLake, validations: list[tuple]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=_schema_without_id("validations"))
 
 
+def model_tables(lake: RunLake) -> dict[str, pa.Table]:
+    """The snapshot tables the SQL models produced: organizations, indicators, ranking, page_metrics
+    (from the run's staging, intermediate and marts Parquet files)."""
+
+    con = duckdb.connect()
+    try:
+        for name, layer, model in (
+            ("metrics", "intermediate", "int_page_metrics"),
+            ("pages", "staging", "stg_pages"),
+            ("organizations", "staging", "stg_organizations"),
+            ("indicators", "marts", "indicators"),
+            ("ranking", "marts", "ranking"),
+        ):
+            attach_parquet(con, name, lake.layer(layer) / f"{model}.parquet")
+        con.register("platform_urls", _platform_urls())
+        return {
+            "organizations": _conform("organizations", con.sql(_ORGANIZATIONS_SQL).to_arrow_table()),
+            "indicators": _conform("indicators", con.table("indicators").to_arrow_table()),
+            "ranking": _conform("ranking", con.table("ranking").to_arrow_table()),
+            "page_metrics": _conform("page_metrics", con.sql(_PAGES_SQL).to_arrow_table()),
+        }
+    finally:
+        con.close()
+
+
 def build(
     lake: RunLake,
     *,
@@ -187,26 +213,9 @@ def build(
     validations: list[tuple],
 ) -> Content:
     """Read the run's checked tables from its lake and describe its inputs."""
-
-    def read(layer: str, model: str) -> pa.Table:
-        return pq.read_table(lake.layer(layer) / f"{model}.parquet")
-
-    con = duckdb.connect()
-    try:
-        con.register("metrics", read("intermediate", "int_page_metrics"))
-        con.register("pages", read("staging", "stg_pages"))
-        con.register("organizations", read("staging", "stg_organizations"))
-        con.register("platform_urls", _platform_urls())
-        page_metrics = con.sql(_PAGES_SQL).to_arrow_table()
-        organizations = con.sql(_ORGANIZATIONS_SQL).to_arrow_table()
-    finally:
-        con.close()
     tables = {
-        "organizations": _conform("organizations", organizations),
+        **model_tables(lake),
         "indicator_definitions": indicator_definitions(methodology),
-        "indicators": _conform("indicators", read("marts", "indicators")),
-        "ranking": _conform("ranking", read("marts", "ranking")),
-        "page_metrics": _conform("page_metrics", page_metrics),
         "inputs": inputs_manifest(lake),
         "validations": validations_table(lake, validations),
     }

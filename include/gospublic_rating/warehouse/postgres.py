@@ -108,6 +108,11 @@ class Reader:
     def read(self, name: str, snapshot_id: str | None = None) -> pa.Table:
         return _read(self.con, name, snapshot_id)
 
+    def snapshot_ids(self, name: str) -> set[str]:
+        if not self.con.execute("select to_regclass(%s) is not null", [f"{SCHEMA}.{name}"]).fetchone()[0]:
+            return set()
+        return {row[0] for row in self.con.execute(f"select distinct snapshot_id from {SCHEMA}.{name}").fetchall()}
+
     def close(self) -> None:
         self.con.close()
 

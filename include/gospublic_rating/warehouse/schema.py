@@ -42,6 +42,10 @@ class Table:
     # "content": hashed into the content hash (what was rated, how, with what result);
     # "run": hashed into the chain hash only (how this publication happened).
     part: str = "content"
+    # False: no primary key in the DuckDB file. For the big per-organisation and per-page
+    # tables the ART index more than doubled the file and the publication time; their
+    # keys are checked unique by the validation suites, and the hashes cover every row.
+    duckdb_key: bool = True
 
     @property
     def arrow_schema(self) -> pa.Schema:
@@ -115,6 +119,7 @@ ORGANIZATIONS = Table(
         _c("admin_qualified", "bool", "Has a confirmed, trained page administrator (I4); missing counts as false."),
         _c("pages_count", "bigint", "Registry pages of the organisation (0: no page at all)."),
     ),
+    duckdb_key=False,
 )
 
 INDICATOR_DEFINITIONS = Table(
@@ -196,6 +201,7 @@ PAGE_METRICS = Table(
         _c("reach_ratio", "double", "(views / posts) / followers of a measurable page (behind I6).", True),
         _c("engagement_ratio", "double", "(likes + comments + reposts) / views of a measurable page (I7).", True),
     ),
+    duckdb_key=False,
 )
 
 INPUTS = Table(
@@ -279,7 +285,8 @@ def create_table_sql(table: Table, dialect: str) -> str:
     lines = [f"    {c.name} {TYPES[c.type][index]}{'' if c.nullable else ' not null'}" for c in table.columns]
     key = table.key if table.name == "runs" else ("snapshot_id", *table.key)
     nullable = {c.name for c in table.columns if c.nullable}
-    if not nullable & set(key):  # validations.chunk may be null: no primary key there
+    indexed = table.duckdb_key or dialect != "duckdb"
+    if indexed and not nullable & set(key):  # validations.chunk may be null: no primary key there
         lines.append(f"    primary key ({', '.join(key)})")
     return f"create table if not exists {SCHEMA}.{table.name} (\n" + ",\n".join(lines) + "\n)"
 
