@@ -29,10 +29,11 @@ COMMANDS = [
 
 @pytest.fixture
 def published(run_month):
-    """Publish a small demo run; return (spec, snapshot id)."""
+    """Publish a small demo run under methodology v1 (the weights the tests write out); return
+    (spec, snapshot id)."""
 
     def publish(run_id: str = "run-a", seed: int = 5):
-        spec = run_month(run_id, scale=300, seed=seed, publish=False)
+        spec = run_month(run_id, scale=300, seed=seed, publish=False, methodology="v1")
         return spec, pipeline.publish_snapshot(spec)["snapshot_id"]
 
     return publish
