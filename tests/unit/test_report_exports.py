@@ -232,7 +232,7 @@ def test_xlsx_and_csv_of_a_published_snapshot(run_month, tmp_path):
     ranking = book["Рейтинг"]
     assert ranking.max_row == 1 + 89 and ranking.freeze_panes == "A2" and ranking.auto_filter.ref == "A1:I90"
     assert [c.value for c in ranking[1]][:6] == ["Место", "Движение", "Код", "Регион", "Федеральный округ", "Баллы"]
-    assert ranking.cell(2, 6).number_format == "0.0" and ranking.column_dimensions["D"].width == 40
+    assert ranking.cell(2, 6).number_format == "0.0" and int(ranking.column_dimensions["D"].width) == 40
     assert book["Показатели"].max_row == 1 + 89 * 9  # methodology v2 (the default): I1..I9
     assert book["Проверки"]["A2"].value in {"intermediate", "marts", "raw", "staging"}
 
@@ -274,11 +274,23 @@ def test_history_shows_the_latest_version_of_each_period(backend, run_month, cap
     assert lines[1].endswith(" 1") and lines[2].endswith(" 2"), "the version used"
 
 
-def test_openpyxl_writes_with_lxml():
-    """lxml (requirements.txt) roughly halves the time of the national XLSX (325,000 «Что исправить» rows)."""
-    import openpyxl
-
-    assert openpyxl.LXML, "lxml is missing: pip install -r requirements.txt"
+def test_workbook_keeps_short_rows_in_their_columns_and_headers_of_empty_sheets(tmp_path):
+    """rustpy-xlsxwriter writes a record's values by position and the header from the first record."""
+    columns = [("Код", 6, None), ("Регион", 30, None), ("Баллы", 9, "0.0")]
+    path = tmp_path / "w.xlsx"
+    reporting.tables._workbook(path, [("Данные", columns, [["01", None, 7.5], [], ["02"]]), ("Пусто", columns, [])])
+    book = openpyxl.load_workbook(path)
+    data, empty = book["Данные"], book["Пусто"]
+    assert [list(r) for r in data.iter_rows(values_only=True)] == [
+        ["Код", "Регион", "Баллы"],
+        ["01", None, 7.5],
+        [None, None, None],
+        ["02", None, None],
+    ]
+    assert data.freeze_panes == "A2" and data.auto_filter.ref == "A1:C4" and data.cell(2, 3).number_format == "0.0"
+    assert data.cell(1, 1).font.b and int(data.column_dimensions["B"].width) == 30
+    assert [list(r) for r in empty.iter_rows(values_only=True)] == [["Код", "Регион", "Баллы"]]
+    assert empty.freeze_panes == "A2" and empty.auto_filter.ref.startswith("A1:C")
 
 
 def test_postgres_gets_a_missing_view_at_the_next_publication(run_month, monkeypatch):
