@@ -81,6 +81,34 @@ def previous_volume(period: Period, source: str) -> tuple[int, int] | None:
     return newest["pages_count"], newest["posts_count"]
 
 
+def previous_not_found(period: Period, source: str) -> dict[str, float] | None:
+    """Platform → share of its pages not_found in the newest published version of the month
+    before, same source (from that snapshot's page_metrics); None when there is none."""
+    try:
+        with warehouse.open_reader() as reader:
+            runs = reader.read("runs").to_pylist()
+            earlier = [r for r in runs if (r["period"], r["source"]) == (str(period.previous()), source)]
+            if not earlier:
+                return None
+            newest = max(earlier, key=lambda r: r["version"])
+            metrics = reader.read("page_metrics", newest["snapshot_id"]).select(["platform", "status"]).to_pylist()
+    except warehouse.WarehouseMissing:
+        return None
+    pages: dict[str, int] = {}
+    not_found: dict[str, int] = {}
+    for row in metrics:
+        pages[row["platform"]] = pages.get(row["platform"], 0) + 1
+        not_found[row["platform"]] = not_found.get(row["platform"], 0) + (row["status"] == "not_found")
+    return {platform: not_found[platform] / count for platform, count in pages.items()}
+
+
+def not_found_bounds(methodology, period: Period, source: str, rise: float) -> list[float]:
+    """Per platform of the methodology (in its order): the highest share of pages not_found the
+    run may have: the previous period's share plus ``rise``, or 1.0 without a previous share."""
+    previous = previous_not_found(period, source) or {}
+    return [min(1.0, previous[p] + rise) if p in previous else 1.0 for p in methodology.platforms]
+
+
 def suite_parameters(methodology, period: Period, source: str) -> dict[str, object]:
     """The values suites refer to as {"$PARAMETER": name} and check SQL as $name."""
     codes = load_regions().column("region_code").to_pylist()
@@ -105,6 +133,9 @@ def suite_parameters(methodology, period: Period, source: str) -> dict[str, obje
         "pages_max": pages_max,
         "posts_min": posts_min if posts_min is not None else 0,
         "posts_max": posts_max,
+        "not_found_bounds": not_found_bounds(
+            methodology, period, source, configured["silent_gaps"]["max_not_found_rise"]
+        ),
         **configured["counters"],
         **configured["page_ids"],
     }

@@ -238,6 +238,36 @@ def test_a_sudden_drop_in_volume_is_stopped_and_the_previous_snapshot_stays(run_
     assert _published_runs() == 1
 
 
+def pages_silently_not_found(spec):
+    """A fifth of the OK pages come back not_found (as names sent where ids are expected did)."""
+
+    def change(table):
+        lost = pa.array(np.arange(table.num_rows) % 5 == 0)
+        status = pc.if_else(lost, pa.scalar("not_found"), table.column("status"))
+        followers = pc.if_else(lost, pa.scalar(None, table.schema.field("followers").type), table.column("followers"))
+        table = table.set_column(table.schema.get_field_index("status"), "status", status)
+        return table.set_column(table.schema.get_field_index("followers"), "followers", followers)
+
+    _edit(_raw(spec, "page_stats", "ok"), change)
+
+
+def test_a_rise_of_pages_not_found_is_stopped_against_the_previous_period(run_month):
+    run_month("september", period="2026-09")
+    with pytest.raises(ValidationFailed) as failure:
+        run_month("october", period="2026-10", tamper={"raw": pages_silently_not_found})
+    message = str(failure.value)
+    assert "suite raw.page_status" in message
+    failed_part = message.split("suite raw.page_status", 1)[1]
+    assert "expect_column_pair_values_a_to_be_greater_than_b" in failed_part and "platform=ok" in failed_part
+    assert "platform=vk" not in failed_part  # the other platforms are within their bounds
+    assert _published_runs() == 1
+
+
+def test_pages_not_found_are_not_bounded_without_a_previous_period(run_month):
+    run_month("october", period="2026-10", tamper={"raw": pages_silently_not_found})
+    assert _published_runs() == 1
+
+
 def test_volume_within_bounds_of_the_previous_period_passes(run_month):
     run_month("september", period="2026-09")
     run_month("october", period="2026-10")

@@ -298,3 +298,17 @@ def test_a_platform_without_pages_is_one_empty_batch_that_needs_no_account(regis
     assert pipeline.plan_batches(spec, "max") == [0]  # an empty map would skip every task after it
     assert pipeline.extract_batch(spec, "max", 0)["calls"] == 0
     assert pipeline.finish_platform(spec, "max") == {"page_stats": 0, "posts": 0}
+
+
+def test_throttling_answers_are_counted_per_batch_and_per_run(registry_dir, connections, servers, monkeypatch):
+    monkeypatch.setattr("gospublic_rating.extract.http.JsonApi.backoff", lambda self, attempt: 0.0)
+    spec = _spec(registry_dir)
+    pipeline.extract_registry(spec)
+    servers["ok"].faults = ["flood", "limit", "flood"]  # OK throttles the first three requests
+    results = [pipeline.extract_batch(spec, "ok", b) for b in pipeline.plan_batches(spec, "ok")]
+    assert sum(r["throttled"] for r in results) == 3
+    assert sum(r["calls"] for r in results) == len(servers["ok"].requests)
+    counts = pipeline.finish_platform(spec, "ok")
+    assert counts["throttled"] == 3 and counts["calls"] == len(servers["ok"].requests)
+    evidence = json.loads((spec.lake.layer("evidence") / "extract" / "ok.json").read_text())
+    assert evidence == {"batches": len(results), "calls": len(servers["ok"].requests), "throttled": 3}

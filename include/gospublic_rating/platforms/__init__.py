@@ -40,7 +40,8 @@ class Platform:
     batch_size: int  # pages per landing batch (the API's largest useful request)
     hosts: tuple[str, ...]  # web hosts of page addresses (without www. / m.)
     forms: tuple[str, ...]  # the address forms the intake accepts (docs)
-    default_rate: float  # requests per second unless the connection's extra sets "rate"
+    default_rate: float  # requests per second unless the connection's extra sets "rate"; at most
+    # RATE_MARGIN of a documented limit (throttling answers slow the pace further: extract/http.py)
     rate_limit: float | None  # the API's documented limit (None: not documented)
     url_prefixes: tuple[str, str]  # web address of a page: prefix of a numeric id, of a name
     handle_prefix: str | None = None  # an address like "@name" means this platform
@@ -86,6 +87,8 @@ class PlatformPlugin(Protocol):
         ...
 
 
+RATE_MARGIN = 0.9  # a default rate keeps at most this share of the API's documented limit
+
 PLATFORMS: dict[str, Platform] = {
     p.name: p
     for p in (
@@ -97,7 +100,7 @@ PLATFORMS: dict[str, Platform] = {
             batch_size=500,
             hosts=("vk.com", "vk.ru", "vkontakte.ru"),
             forms=("vk.com/club<id>", "vk.com/public<id>", "vk.com/event<id>", "vk.com/<name>", "vk.ru/..."),
-            default_rate=3.0,
+            default_rate=2.7,  # 90% of the documented limit: a margin
             rate_limit=3.0,
             url_prefixes=("https://vk.com/club", "https://vk.com/"),
         ),
@@ -134,7 +137,7 @@ PLATFORMS: dict[str, Platform] = {
             batch_size=100,
             hosts=("max.ru",),
             forms=("max.ru/<name>", "<chat id> (e.g. -72000000000001)", "max:<chat id>"),
-            default_rate=25.0,
+            default_rate=25.0,  # about 83% of the documented limit: a margin
             rate_limit=30.0,
             url_prefixes=("https://max.ru/", "https://max.ru/"),
             bare_id=r"-\d{1,19}",

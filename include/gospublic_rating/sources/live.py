@@ -10,6 +10,9 @@
   batch and never extracts a page twice.
 * ``finish_platform`` rebuilds raw/page_stats/<platform> and raw/posts/<platform> from the
   landing archive alone.
+* Pacing evidence: each batch's calls and throttling answers go to
+  evidence/extract/<platform>/batch-NNNNN.json (and are returned by the task); the
+  platform's totals to evidence/extract/<platform>.json, returned by ``finish_platform``.
 
 Each platform's connection id, batch size and package come from the platform registry
 (:mod:`gospublic_rating.platforms`); tokens and base URLs come from those Airflow
@@ -19,8 +22,10 @@ secrets and an optional ``rate`` in requests per second).
 
 from __future__ import annotations
 
+import json
 import logging
 import math
+import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -75,16 +80,58 @@ class LiveSource:
         size = platforms.get(platform).batch_size
         pages = self._pages(lake, platform)[batch * size : (batch + 1) * size]
         record = LandingBatch(platform, batch, str(period), [list(p) for p in pages])
-        calls = 0
+        calls = throttled = 0
         if pages:  # no pages: an empty batch, and no account needed
             extractor = make_extractor(platform)
             extractor.fetch(record, pages, period)
-            calls = extractor.api.calls
+            calls, throttled = extractor.api.calls, extractor.api.throttled
         landing.write(batch, record)
-        return {"batch": batch, "pages": len(pages), "calls": calls, "skipped": 0}
+        counts = {"batch": batch, "pages": len(pages), "calls": calls, "throttled": throttled, "skipped": 0}
+        write_json_atomic(_pacing_file(lake, platform, batch), counts)
+        if throttled:
+            log.warning(
+                "%s batch %d: %d throttling answers in %d calls (the pace was lowered)",
+                platform,
+                batch,
+                throttled,
+                calls,
+            )
+        return counts
 
     def finish_platform(self, lake: RunLake, period: Period, platform: str) -> dict[str, int]:
-        return rebuild_raw(lake, platform, expected_batches=len(self.plan_batches(lake, platform)))
+        expected = len(self.plan_batches(lake, platform))
+        counts = rebuild_raw(lake, platform, expected_batches=expected)
+        pacing = pacing_summary(lake, platform)
+        log.info("%s extraction: %d calls, %d throttling answers", platform, pacing["calls"], pacing["throttled"])
+        return {**counts, "calls": pacing["calls"], "throttled": pacing["throttled"]}
+
+
+def write_json_atomic(path: Path, record: dict) -> None:
+    """A small JSON evidence file, written whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(record, indent=2), encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _pacing_file(lake: RunLake, platform: str, batch: int) -> Path:
+    return lake.layer("evidence") / "extract" / platform / f"batch-{batch:05d}.json"
+
+
+def pacing_summary(lake: RunLake, platform: str) -> dict[str, int]:
+    """Calls and throttling answers of a platform's extraction in this run (batches extracted now or
+    before a retry), written to evidence/extract/<platform>.json."""
+    totals = {"batches": 0, "calls": 0, "throttled": 0}
+    for path in sorted((lake.layer("evidence") / "extract" / platform).glob("batch-*.json")):
+        counts = json.loads(path.read_text())
+        totals["batches"] += 1
+        totals["calls"] += int(counts.get("calls") or 0)
+        totals["throttled"] += int(counts.get("throttled") or 0)
+    write_json_atomic(lake.layer("evidence") / "extract" / f"{platform}.json", totals)
+    return totals
 
 
 def rebuild_raw(lake: RunLake, platform: str, expected_batches: int | None = None) -> dict[str, int]:

@@ -93,3 +93,23 @@ def test_one_int_helper(value, expected):
 @pytest.mark.parametrize(("value", "expected"), [(None, 0), (False, 0), ({"count": 4}, 4), ([1, 2], 3), (-5, 0)])
 def test_counter_reads_counts_as_non_negative(value, expected):
     assert counter(value) == expected
+
+
+def test_default_rates_keep_a_margin_below_documented_limits():
+    documented = [p for p in platforms.PLATFORMS.values() if p.rate_limit]
+    assert {p.name for p in documented} >= {"vk", "max"}
+    for p in documented:
+        assert p.default_rate <= platforms.RATE_MARGIN * p.rate_limit + 1e-9, p.name
+    assert platforms.get("vk").default_rate == pytest.approx(2.7)  # 90% of VK's 3 requests/s
+
+
+@pytest.mark.parametrize("name", platforms.NAMES)
+def test_every_platform_honours_the_rate_of_its_connection(name, monkeypatch):
+    record = platforms.get(name)
+    extra = {"application_key": "K", "application_secret_key": "S"} if name == "ok" else {}
+    connection = {"conn_type": "http", "host": "http://127.0.0.1:9", "password": "t", "extra": {**extra, "rate": "0.5"}}
+    monkeypatch.setenv(f"AIRFLOW_CONN_{record.conn_id.upper()}", json.dumps(connection))
+    extractor = record.plugin().make_extractor()
+    assert extractor.api.pacer.interval == pytest.approx(2.0)  # 0.5 requests/s
+    monkeypatch.setenv(f"AIRFLOW_CONN_{record.conn_id.upper()}", json.dumps({**connection, "extra": extra}))
+    assert record.plugin().make_extractor().api.pacer.interval == pytest.approx(1 / record.default_rate)

@@ -1,4 +1,4 @@
-"""OK (Odnoklassniki, ok.ru) API client: group.getInfo and mediatopic.getTopics over fb.do.
+"""OK (Odnoklassniki, ok.ru) API client: url.getInfo, group.getInfo and mediatopic.getTopics over fb.do.
 
 Wire format (https://apiok.ru/en/dev/methods, "General request parameters" and
 "Calculating request signature"):
@@ -24,6 +24,13 @@ scrubbed of them.
 
 Calls per batch of pages:
 
+* ``url.getInfo`` (https://apiok.ru/en/dev/methods/rest/url/url.getInfo) for each page
+  given by name (``ok.ru/<name>``): ``url`` = the page's web address; the answer is
+  ``{"objectId": Long, "objectIdStr": String, "type": String, ...}``. ``group.getInfo``
+  takes numeric group ids only, so a name is first resolved to the ``objectId`` of a
+  ``type`` GROUP answer; the answer is landed, so ``rebuild-raw`` reads the same
+  resolution. An error answer, or an object that is not a group, leaves the page
+  ``not_found`` (the landed answer says why); it is never left out.
 * ``group.getInfo`` with up to :data:`GETINFO_MAX_UIDS` group ids per call (comma list in
   ``uids``), fields ``uid,members_count,access_type``. A uid missing from the answer is a
   group that no longer exists. If a multi-group call fails with a page-level error (300 or
@@ -40,7 +47,12 @@ Error mapping (:meth:`OkApi.check`):
 
 * FLOOD_BLOCKED 8, LIMIT_REACHED 11 → :class:`ThrottledError` (paced retry with backoff).
 * UNKNOWN 1, SERVICE 2 → :class:`TransientError` (retried).
-* PERMISSION_DENIED 10, PARAM_API_KEY 101, PARAM_SESSION_EXPIRED 102, PARAM_SESSION_KEY
+* PERMISSION_DENIED 10 for ``mediatopic.getTopics`` of one group (``gid``): that group
+  refuses us its content → :class:`OkPageError`, page status ``private``. The same code for
+  ``url.getInfo`` or ``group.getInfo`` (methods of the application's VALUABLE_ACCESS
+  permission, asked for many groups at once), or for the topics of every open group of a
+  batch (:data:`DENIED_ALL_MIN` or more), is a refusal of the application → :class:`AuthError`.
+* PARAM_API_KEY 101, PARAM_SESSION_EXPIRED 102, PARAM_SESSION_KEY
   103, PARAM_SIGNATURE 104, PARAM_RESIGNATURE 105, PARAM_SESSION_KEY_CHANGED 107,
   SESSION_REQUIRED 453 → :class:`AuthError` (fails at once, not retryable).
 * NOT_FOUND 300, GROUP_RESTRICTION 456 → :class:`OkPageError`: a fact about one page, not
@@ -53,7 +65,9 @@ Page status (:func:`parse`):
   ``members_count``.
 * ``not_found``: missing from the group.getInfo answer, or NOT_FOUND 300 for the group
   (from group.getInfo asked for that group alone, or from mediatopic.getTopics).
-* ``private``: GROUP_RESTRICTION 456 ("the group has restricted the operation", e.g. to
+* ``not_found`` too: a page given by name that url.getInfo does not resolve to a group.
+* ``private``: PERMISSION_DENIED 10 for the group's topics (see above), GROUP_RESTRICTION
+  456 ("the group has restricted the operation", e.g. to
   its members: the page exists but its content is not public, so it is neither deleted nor
   banned), or ``access_type`` CLOSED/SECRET in group.getInfo (documented values of that
   field; no topics are requested for such a group).
@@ -83,6 +97,12 @@ DEFAULT_RATE = RECORD.default_rate  # requests per second; the connection's extr
 ENDPOINT = "fb.do"
 
 GETINFO_METHOD = "group.getInfo"
+RESOLVE_METHOD = "url.getInfo"
+RESOLVED_TYPE = "GROUP"  # the url.getInfo type of a group
+WEB_PREFIX = "https://ok.ru/"  # url.getInfo is asked for https://ok.ru/<name>
+DENIED_ALL_MIN = (
+    3  # PERMISSION_DENIED for the topics of this many groups and no other answer: the application is refused
+)
 TOPICS_METHOD = "mediatopic.getTopics"
 GETINFO_MAX_UIDS = 100
 TOPICS_PAGE_SIZE = 100
@@ -105,8 +125,10 @@ PRIVATE_ACCESS = {"CLOSED", "SECRET"}
 # error codes, https://apiok.ru/en/dev/errors
 THROTTLE_CODES = {8: "FLOOD_BLOCKED", 11: "LIMIT_REACHED"}
 TRANSIENT_CODES = {1: "UNKNOWN", 2: "SERVICE"}
+PERMISSION_DENIED = 10
+GROUP_SCOPED = {TOPICS_METHOD}  # methods where PERMISSION_DENIED is about the one group asked
 AUTH_CODES = {
-    10: "PERMISSION_DENIED",
+    PERMISSION_DENIED: "PERMISSION_DENIED",
     101: "PARAM_API_KEY",
     102: "PARAM_SESSION_EXPIRED",
     103: "PARAM_SESSION_KEY",
@@ -126,7 +148,7 @@ AUTH_HINTS = {
     ),
 }
 PAGE_CODES = {300: "NOT_FOUND", 456: "GROUP_RESTRICTION"}
-PAGE_STATUS = {300: "not_found", 456: "private"}
+PAGE_STATUS = {300: "not_found", 456: "private", PERMISSION_DENIED: "private"}
 UNSIGNED = {"sig", "access_token", "session_key"}
 
 
@@ -220,14 +242,35 @@ class OkApi(JsonApi):
             raise ThrottledError(message)
         if code in TRANSIENT_CODES:
             raise TransientError(message)
+        if code == PERMISSION_DENIED and method in GROUP_SCOPED:
+            raise OkPageError(message, code, self._page_body(body, code, detail))
         if code in AUTH_CODES:
             raise AuthError(f"{message}. {AUTH_HINTS.get(code, AUTH_HINT)}")
         if code in PAGE_CODES:
-            clean = {"error_code": code, "error_msg": detail}
-            if body.get("error_data") is not None:
-                clean["error_data"] = self.scrub(str(body["error_data"]))[:200]
-            raise OkPageError(message, code, clean)
+            raise OkPageError(message, code, self._page_body(body, code, detail))
         raise ApiError(message)
+
+    def _page_body(self, body: dict[str, Any], code: int, detail: str) -> dict[str, Any]:
+        """The error answer about one page as it is landed: scrubbed of secrets."""
+        clean = {"error_code": code, "error_msg": detail}
+        if body.get("error_data") is not None:
+            clean["error_data"] = self.scrub(str(body["error_data"]))[:200]
+        return clean
+
+
+def resolved_uid(response: Any) -> str | None:
+    """The group id of a url.getInfo answer; None for an error answer or an object that is not a group."""
+    if not isinstance(response, dict) or "error_code" in response:
+        return None
+    if str(response.get("type") or "").upper() != RESOLVED_TYPE:
+        return None
+    uid = to_int(response.get("objectIdStr") or response.get("objectId"))
+    return str(uid) if uid is not None and uid > 0 else None
+
+
+def web_address(name: str) -> str:
+    """The web address of a page given by name, as url.getInfo is asked for it."""
+    return WEB_PREFIX + name
 
 
 def groups_of(response: Any) -> list[dict[str, Any]]:

@@ -9,7 +9,19 @@ from typing import Any
 from ...extract.counters import counter, to_int
 from ...extract.landing import MalformedLanding, batch_head
 from ...extract.rows import post_row, stats_row
-from .api import GETINFO_METHOD, PAGE_STATUS, PLATFORM, PRIVATE_ACCESS, TOPICS_METHOD, error_code, groups_of, ms
+from .api import (
+    GETINFO_METHOD,
+    PAGE_STATUS,
+    PLATFORM,
+    PRIVATE_ACCESS,
+    RESOLVE_METHOD,
+    TOPICS_METHOD,
+    WEB_PREFIX,
+    error_code,
+    groups_of,
+    ms,
+    resolved_uid,
+)
 
 
 def parse(records: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -18,7 +30,28 @@ def parse(records: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], list
     head, period = batch_head(stream, PLATFORM)
     platform = head.get("platform") or PLATFORM
     start_ms, end_ms = ms(period.start_utc), ms(period.end_utc)
-    pages = [(str(page_id), str(uid)) for page_id, uid in head["pages"]]
+    records = list(stream)
+    resolved: dict[str, tuple[str | None, datetime]] = {}  # name -> (group id or None, received_at)
+    for record in records:
+        if record.get("kind") == "call" and record.get("method") == RESOLVE_METHOD:
+            url = str((record.get("params") or {}).get("url") or "")
+            name = url[len(WEB_PREFIX) :] if url.startswith(WEB_PREFIX) else url
+            received = datetime.fromisoformat(record["received_at"]).astimezone(UTC)
+            resolved[name] = (resolved_uid(record.get("response")), received)
+    pages: list[tuple[str, str]] = []  # (page_id, group id) of the pages that have one
+    unresolved: dict[str, datetime] = {}  # page_id -> when url.getInfo said it is no group
+    for page_id, ident in ((str(p), str(i)) for p, i in head["pages"]):
+        if ident.isdigit():
+            pages.append((page_id, ident))
+        elif ident not in resolved:
+            raise MalformedLanding(
+                f"ok landing batch {head.get('batch')}: page {page_id} is given by name "
+                "and no url.getInfo answer resolves it"
+            )
+        elif resolved[ident][0] is None:
+            unresolved[page_id] = resolved[ident][1]
+        else:
+            pages.append((page_id, resolved[ident][0]))
     page_ids_of: dict[str, list[str]] = {}
     for page_id, uid in pages:
         page_ids_of.setdefault(uid, []).append(page_id)
@@ -26,7 +59,7 @@ def parse(records: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], list
     seen: dict[str, tuple[str, int | None, datetime]] = {}  # uid -> (status, followers, observed_at)
     topic_status: dict[str, str] = {}
     posts: dict[tuple[str, str], dict[str, Any]] = {}
-    for record in stream:
+    for record in records:
         if record.get("kind") != "call":
             continue
         method, params, response = record.get("method"), record.get("params") or {}, record.get("response")
@@ -63,7 +96,12 @@ def parse(records: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], list
                     posts[(page_id, row["post_id"])] = row
 
     stats, active = [], set()
-    for page_id, uid in pages:
+    uid_of = dict(pages)
+    for page_id in (str(p) for p, _ in head["pages"]):
+        if page_id in unresolved:
+            stats.append(stats_row(page_id, platform, period, unresolved[page_id], "not_found"))
+            continue
+        uid = uid_of[page_id]
         if uid not in seen:
             raise MalformedLanding(
                 f"ok landing batch {head.get('batch')}: no group.getInfo answer covers page {page_id}"

@@ -24,6 +24,7 @@ from .api import (
     POSTS_PER_CALL,
     RUNTIME_ERROR,
     STATUS_BY_CODE,
+    THROTTLE_CODES,
     TransientError,
     VkApi,
     VkError,
@@ -120,6 +121,8 @@ class VkExtractor:
                 elif error.get("error_code") in STATUS_BY_CODE:
                     wall.done = True
                 elif not wall.done:
+                    if error.get("error_code") in THROTTLE_CODES:
+                        self.api.note_throttled()
                     wall.attempts[offset] = tries = wall.attempts.get(offset, 0) + 1
                     if tries >= self.api.max_attempts:
                         raise TransientError(
