@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import models, settings, validation, warehouse
 from .errors import NotRetryable
-from .lake import RunLake
+from .lake import RunLake, data_dir, run_key
 from .methodology import DEFAULT_VERSION, Methodology
 from .methodology import load as load_methodology
 from .period import Period
@@ -230,6 +230,13 @@ def publish_snapshot(spec: RunSpec) -> dict:
 def event_extra(published: dict) -> dict:
     """The ``extra`` of the publication's Asset event, from what publish_snapshot returned."""
     return {key: published[key] for key in Snapshot.EVENT_KEYS}
+
+
+def publication_record(dag_run_id: str) -> dict | None:
+    """What the publish step of DAG run ``dag_run_id`` recorded (evidence/publication.json), if it ran."""
+    for path in sorted((data_dir() / "lake").glob(f"*/{run_key(dag_run_id)}/evidence/publication.json")):
+        return json.loads(path.read_text(encoding="utf-8"))
+    return None
 
 
 def _write_evidence(spec: RunSpec, record: dict) -> None:
