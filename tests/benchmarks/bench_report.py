@@ -56,14 +56,17 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=150_000)
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
-    if args.build:
-        os.environ["GOSPUBLIC_DATA_DIR"] = tempfile.mkdtemp(prefix="gospublic-bench-report-")
-        os.environ.pop("GOSPUBLIC_WAREHOUSE_URL", None)
-        timed(f"publish a demo month ({args.scale})", lambda: build(args.scale))
+    with tempfile.TemporaryDirectory(prefix="gospublic-bench-report-") as folder:
+        if args.build:
+            os.environ["GOSPUBLIC_DATA_DIR"] = folder
+            os.environ.pop("GOSPUBLIC_WAREHOUSE_URL", None)
+            timed(f"publish a demo month ({args.scale})", lambda: build(args.scale))
+        measure(args, Path(folder) / "reports")
 
+
+def measure(args: argparse.Namespace, out: Path) -> None:
     from gospublic_rating import reporting
 
-    out = Path(tempfile.mkdtemp(prefix="gospublic-report-"))
     for round_ in range(1, args.repeat + 1):
         print(f"round {round_}, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         prepared = timed("read snapshot + gains (items)", lambda: reporting.prepare(args.warehouse, None))
