@@ -87,6 +87,7 @@ test: airflow-db chromium
 bench: airflow-db
 	$(BIN)/gospublic bench
 	PYTHONPATH="$(CURDIR)/tests" $(BIN)/python tests/benchmarks/bench_extract.py
+	PYTHONPATH="$(CURDIR)/tests" $(BIN)/python tests/benchmarks/bench_report.py --build
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
