@@ -86,6 +86,7 @@ def gospublic_rating():
             seed=params["seed"],
             input_dir=params["input_dir"],
             registry_dir=params["registry_dir"],
+            run_type=dag_run.run_type,
         )
         return spec.to_dict()
 

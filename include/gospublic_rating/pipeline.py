@@ -53,11 +53,19 @@ class RunSpec:
         seed: int | None = None,
         input_dir: str | None = None,
         registry_dir: str | None = None,
+        run_type: object = "manual",
     ) -> RunSpec:
-        """Fix what a run rates: the named period, else the last complete month before ``run_after``."""
+        """Fix what a run rates: the named period, else the last complete month before ``run_after``.
+
+        A scheduled or backfill run (``run_type``) takes its source and registry folder from the
+        deployment's settings (:func:`settings.scheduled_inputs`), not from the params' defaults.
+        """
         settings.check()
         chosen = Period.parse(period) if period else Period.last_complete_before(run_after)
         chosen.require_complete(run_after)
+        if getattr(run_type, "value", run_type) in settings.SCHEDULED_RUN_TYPES:  # a DagRunType or its text
+            inputs = settings.scheduled_inputs(str(chosen))
+            source, registry_dir, input_dir = inputs["source"], inputs["registry_dir"], None
         # fails early on bad settings
         make_source(source, scale=scale, seed=seed, input_dir=input_dir, registry_dir=registry_dir)
         return cls(

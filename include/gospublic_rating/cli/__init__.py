@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import argparse
 
-from . import data, report, run
+from . import data, deploy, report, run
 
-GROUPS = (run, report, data)
+GROUPS = (run, report, data, deploy)
 
 
 def build_parser() -> argparse.ArgumentParser:
