@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Asset, Param, chain, dag, task
+from gospublic_rating.alerts import RunNotifier, record_failure
 from gospublic_rating.retry import RETRIES, RETRY_DELAY, TransientOnly
 
 # One pool per API account caps how many batches call it at once; the client itself paces
@@ -45,12 +46,16 @@ RANKING_ASSET = Asset(name="gospublic_ranking_snapshot", uri="gospublic-rating:/
     max_active_runs=1,
     doc_md=__doc__,
     tags=["gospublic", "rating", "monthly"],
+    # a mail on failure (task, cause, published or not) and, when enabled, a summary on success
+    on_failure_callback=RunNotifier("failure"),
+    on_success_callback=RunNotifier("success"),
     default_args={
         "owner": "gospublic-data-team",
         # only transient errors (network, I/O, lock contention) are retried; anything else fails at once
         "retries": RETRIES,
         "retry_delay": RETRY_DELAY,
         "retry_policy": TransientOnly(RETRY_DELAY),
+        "on_failure_callback": record_failure,  # keeps the cause for the run's alert
     },
     params={
         "period": Param(

@@ -14,7 +14,12 @@ DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 HEAVY_MODULES = {"duckdb", "pyarrow", "pandas", "numpy", "great_expectations"}
 # The retry policy module and the errors it knows are light on purpose. Nothing else of the
 # project may load while the scheduler parses.
-ALLOWED_PROJECT_MODULES = {"gospublic_rating", "gospublic_rating.errors", "gospublic_rating.retry"}
+ALLOWED_PROJECT_MODULES = {
+    "gospublic_rating",
+    "gospublic_rating.alerts",
+    "gospublic_rating.errors",
+    "gospublic_rating.retry",
+}
 
 
 @pytest.fixture(scope="session")
