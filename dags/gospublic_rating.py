@@ -28,14 +28,14 @@ All logic lives in `include/gospublic_rating`; this file only wires it.
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Asset, Param, chain, dag, task
+from airflow.sdk import Param, chain, dag, task
 from gospublic_rating.alerts import RunNotifier, record_failure
+from gospublic_rating.assets import RANKING_ASSET
 from gospublic_rating.retry import RETRIES, RETRY_DELAY, TransientOnly
 
 # One pool per API account caps how many batches call it at once; the client itself paces
 # requests to the account's rate. (`make run` and `make test` create the pools with one slot each.)
 PLATFORM_POOLS = {"vk": "vk_api", "ok": "ok_api", "telegram": "tgstat_api"}
-RANKING_ASSET = Asset(name="gospublic_ranking_snapshot", uri="gospublic-rating://warehouse/snapshot/ranking")
 
 
 @dag(

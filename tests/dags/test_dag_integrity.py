@@ -17,6 +17,7 @@ HEAVY_MODULES = {"duckdb", "pyarrow", "pandas", "numpy", "great_expectations"}
 ALLOWED_PROJECT_MODULES = {
     "gospublic_rating",
     "gospublic_rating.alerts",
+    "gospublic_rating.assets",
     "gospublic_rating.errors",
     "gospublic_rating.retry",
 }
