@@ -92,6 +92,7 @@ def gospublic_rating():
             input_dir=params["input_dir"],
             registry_dir=params["registry_dir"],
             run_type=dag_run.run_type,
+            conf=dag_run.conf,
         )
         return spec.to_dict()
 

@@ -54,6 +54,14 @@ def test_a_manual_run_still_takes_the_params(monkeypatch):
     assert spec.source == "demo"
 
 
+def test_a_backfill_whose_conf_names_the_source_takes_it():
+    # `airflow backfill create --dag-run-conf '{"source": "demo", ...}'`: the operator chose
+    spec = resolve("backfill", source="demo", scale=100, conf={"source": "demo", "scale": 100})
+    assert spec.source == "demo"
+    with pytest.raises(SettingsError, match="GOSPUBLIC_REGISTRY_ROOT"):
+        resolve("backfill", source="demo", scale=100, conf={"scale": 100})
+
+
 def test_a_scheduled_run_is_live_by_default_and_needs_the_registry_root():
     with pytest.raises(SettingsError, match="GOSPUBLIC_REGISTRY_ROOT is not set"):
         resolve("scheduled", source="demo")
