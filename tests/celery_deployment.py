@@ -77,8 +77,8 @@ class CeleryDeployment:
                 "AIRFLOW__API__PORT": str(self.port),
                 "AIRFLOW__API__WORKERS": "1",
                 "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
-                # a killed worker's task is noticed after 30 s instead of 5 minutes
-                "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30",
+                # a killed worker's task is noticed after 20 s instead of 5 minutes
+                "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
                 "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
                 "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "3",
                 "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",

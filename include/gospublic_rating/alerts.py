@@ -187,8 +187,20 @@ class RunNotifier(SmtpNotifier):
             log.info("no %s alert sent: GOSPUBLIC_ALERT_EMAILS or GOSPUBLIC_ALERT_ON_SUCCESS not set", self.kind)
             return
         subject, body = failure_message(context) if self.kind == "failure" else success_message(context)
-        self.to = recipients
-        self.subject = subject
-        self.html_content = f"<pre>{html.escape(body)}</pre>"
         log.info("sending the %s alert to %s: %s", self.kind, ", ".join(recipients), subject)
-        super().notify(context)
+        with self.hook as smtp:
+            smtp.send_email_smtp(
+                smtp_conn_id=self.smtp_conn_id,
+                from_email=self.from_email or smtp.from_email,
+                to=recipients,
+                subject=subject,
+                html_content=f"<pre>{html.escape(body)}</pre>",
+                mime_charset="utf-8",
+            )
+
+    def render_template_fields(self, context, jinja_env=None) -> None:
+        """Nothing to render: the message is built from the run, and a cause may contain "{{".
+
+        (Rendering would also fail under `airflow dags test`, whose DAG callbacks get a
+        SerializedDAG without a template environment.)
+        """

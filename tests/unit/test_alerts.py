@@ -136,3 +136,12 @@ def test_the_monthly_dag_wires_the_notifiers():
             task.on_failure_callback if isinstance(task.on_failure_callback, list) else [task.on_failure_callback]
         )
         assert alerts.record_failure in callbacks, f"{task.task_id} does not record its cause"
+
+
+def test_nothing_is_rendered_as_a_template_and_a_serialized_dag_is_fine(inbox):
+    """`airflow dags test` gives DAG callbacks a SerializedDAG (no template environment)."""
+    run_id = "manual__braces"
+    alerts.record_failure(_context(run_id, "extract_registry", exception=ValueError("row 3: '{{ 7*7 }}' is no code")))
+    alerts.RunNotifier("failure")(_context(run_id, "extract_registry", dag=object()))
+    [(_, message)] = inbox.messages
+    assert "cause: ValueError: row 3: '{{ 7*7 }}' is no code" in _text(message)
