@@ -56,13 +56,24 @@ class RunSpec:
         input_dir: str | None = None,
         registry_dir: str | None = None,
         methodology: str | None = None,
+        run_type: object = "manual",
+        conf: dict | None = None,
     ) -> RunSpec:
         """Fix what a run rates: the named period, else the last complete month before ``run_after``;
-        the named methodology, else the newest."""
+        the named methodology, else the newest.
+
+        A scheduled or backfill run (``run_type``) takes its source and registry folder from the
+        deployment's settings (:func:`settings.scheduled_inputs`), not from the params' defaults,
+        unless its ``conf`` names a source (a backfill created with ``--dag-run-conf``).
+        """
         settings.check()
         chosen = Period.parse(period) if period else Period.last_complete_before(run_after)
         chosen.require_complete(run_after)
         rules = load_methodology(methodology or DEFAULT_VERSION)  # an unknown version fails here
+        scheduled = getattr(run_type, "value", run_type) in settings.SCHEDULED_RUN_TYPES  # a DagRunType or text
+        if scheduled and "source" not in (conf or {}):
+            inputs = settings.scheduled_inputs(str(chosen))
+            source, registry_dir, input_dir = inputs["source"], inputs["registry_dir"], None
         # fails early on bad settings
         make_source(
             source, scale=scale, seed=seed, input_dir=input_dir, registry_dir=registry_dir, platforms=rules.platforms
