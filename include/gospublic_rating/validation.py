@@ -237,7 +237,7 @@ def validate_stage(lake: RunLake, stage: str, methodology, period: Period, sourc
     with models.connect() as con:
         try:
             models.attach_raw(con, lake)
-            models.attach_layers(con, lake, _stage_layers(stage))
+            models.attach_layers(con, lake, _stage_layers(stage), params)
         except duckdb.Error as error:
             _write_summary(evidence.with_suffix(".json"), stage, [])
             raise ValidationFailed(
