@@ -4,7 +4,7 @@
 #   make run    [PERIOD=YYYY-MM] [SOURCE=demo|files|live] [INPUT_DIR=folder] [REGISTRY_DIR=folder]
 #               [SCALE=orgs] [SEED=n]
 #   make test   the whole test suite (what CI runs)
-#   make bench  the benchmark figures (national scale)
+#   make bench  [SCALE=orgs] benchmark figures per step (time, peak memory, rows/s) into data/bench/
 #   make lint   ruff
 #   make clean  remove caches and the Airflow home (never the lake or the published snapshots)
 #   make clean-data CONFIRM=yes   delete the data folder: the lake AND the warehouse of snapshots
@@ -80,7 +80,7 @@ test: airflow-db
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: airflow-db
-	$(BIN)/gospublic bench
+	$(BIN)/gospublic bench --scale $(call quote,$(or $(SCALE),150000))
 	PYTHONPATH="$(CURDIR)/tests" $(BIN)/python tests/benchmarks/bench_vk_extract.py
 
 lint: $(STAMP)
