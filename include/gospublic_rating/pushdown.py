@@ -128,20 +128,22 @@ def _keyed(keys: list[str]) -> tuple[str, str]:
     return f"hash({quoted})", "not (" + " and ".join(f"{_quote(k)} is null" for k in keys) + ")"
 
 
-def _duplicates(con, frame: str, keys: list[str], params: dict) -> int:
-    """Rows whose key (not all null) another row repeats, as GX counts them (every copy).
+def _repeats(con, source: str, hashed: str, where: str, params: dict) -> int:
+    """Rows of ``source`` whose ``hashed`` equals the next in sorted order (0: no hash repeats).
 
-    The key's hashes are sorted first (a sort spills gracefully and beat a hash aggregate
-    of every key here): no hash equal to the next proves every key distinct. Otherwise the
-    rows of a repeated hash are counted exactly by their key.
+    A sort spills gracefully and beat a hash aggregate of every key at 5 M and 50 M rows.
     """
-    hashed, present = _keyed(keys)
-    screen = (
-        f"with frame as ({frame}) select count(*) from (select h, lead(h) over (order by h) as next_h "
-        f"from (select {hashed} as h from frame where {present})) where h = next_h"
+    sql = (
+        f"{source} select count(*) from (select h, lead(h) over (order by h) as next_h "
+        f"from (select {hashed} as h from rows where {where})) where h = next_h"
     )
-    if not models.execute(con, screen, params).fetchall()[0][0]:
-        return 0
+    return int(models.execute(con, sql, params).fetchall()[0][0])
+
+
+def _duplicates(con, frame: str, keys: list[str], params: dict) -> int:
+    """Rows whose key (not all null) another row repeats, counted exactly, as GX counts them
+    (every copy); only rows of a repeated hash are grouped by their key."""
+    hashed, present = _keyed(keys)
     quoted = ", ".join(_quote(k) for k in keys)
     exact = (
         f"with frame as ({frame}), repeated as (select {hashed} as h from frame where {present} "
@@ -159,7 +161,7 @@ def check(con: duckdb.DuckDBPyConnection, frame: str, suite_json: dict, params: 
     types = {name: str(t) for name, t in zip(relation.columns, relation.types, strict=True)}
     bound = dict(params)
     predicates: dict[int, str] = {}
-    measures: dict[int, str] = {}
+    unique: dict[int, list[str]] = {}
     counts: list[int | None] = [None] * len(expectations)
     errors: list[str | None] = [None] * len(expectations)
     for i, expectation in enumerate(expectations):
@@ -169,41 +171,60 @@ def check(con: duckdb.DuckDBPyConnection, frame: str, suite_json: dict, params: 
                 missing = [k for k in keys if k not in types]
                 if missing:
                     raise NotPushable(f"the check frame has no column {missing[0]!r}")
+                unique[i] = keys
             else:
                 predicates[i] = _predicate(i, expectation, types, params, bound)
-                measures[i] = f"count(*) filter (where {predicates[i]})"
         except NotPushable as error:
             errors[i] = str(error)
-    rows = _count(con, frame, measures, bound, counts, errors)
-    for i, expectation in enumerate(expectations):
-        if expectation["type"] in _UNIQUE and errors[i] is None:
-            counts[i] = _duplicates(con, frame, _keys(expectation), params)
+    try:
+        rows = _count_once(con, frame, predicates, unique, bound, counts)
+    except duckdb.Error:
+        rows = _count_apart(con, frame, predicates, unique, bound, counts, errors)
+    for i, keys in unique.items():
+        if counts[i]:
+            counts[i] = _duplicates(con, frame, keys, params)  # a repeated hash: count exactly
     return Pushdown(rows, counts, errors, _examples(con, frame, expectations, predicates, counts, bound, examples))
 
 
-def _count(con, frame: str, measures: dict[int, str], bound: dict, counts: list, errors: list) -> int:
-    """Fill ``counts`` from ``measures`` (an aggregate per expectation) in one scan; return the rows.
-
-    When the scan raises, each measure is taken alone, so the error names its expectation.
-    """
-    columns = "".join(f", {m}" for m in measures.values())
-    sql = f"with frame as ({frame}) select count(*){columns} from frame"
+def _count_once(con, frame: str, predicates: dict[int, str], unique: dict[int, list[str]], bound, counts) -> int:
+    """One scan of the frame into a narrow temporary table (a flag per predicate, a hash per
+    unique key), then the counts from it; return the frame's rows."""
+    columns = ["true as row_present"] + [f"({p}) as broken_{i}" for i, p in predicates.items()]
+    for i, keys in unique.items():
+        hashed, present = _keyed(keys)
+        columns.append(f"case when {present} then {hashed} end as key_hash_{i}")
+    table = "pushdown_rows"
+    models.execute(
+        con,
+        f"create or replace temp table {table} as with frame as ({frame}) select {', '.join(columns)} from frame",
+        bound,
+    )
     try:
-        totals = models.execute(con, sql, bound).fetchall()[0]
-    except duckdb.Error:
-        if not measures:
-            raise
-    else:
-        for i, total in zip(measures, totals[1:], strict=True):
+        flags = "".join(f", count(*) filter (where broken_{i})" for i in predicates)
+        totals = con.execute(f"select count(*){flags} from {table}").fetchall()[0]
+        for i, total in zip(predicates, totals[1:], strict=True):
             counts[i] = int(total)
-        return int(totals[0])
-    for i, measure in measures.items():
-        try:
-            counts[i] = int(
-                models.execute(con, f"with frame as ({frame}) select {measure} from frame", bound).fetchall()[0][0]
+        for i in unique:
+            counts[i] = _repeats(
+                con, f"with rows as (select * from {table})", f"key_hash_{i}", f"key_hash_{i} is not null", {}
             )
+        return int(totals[0])
+    finally:
+        con.execute(f"drop table if exists {table}")
+
+
+def _count_apart(con, frame: str, predicates, unique, bound: dict, counts: list, errors: list) -> int:
+    """The counts of ``_count_once``, one query per expectation, when the one scan raised:
+    so the error names its expectation."""
+    for i, predicate in predicates.items():
+        try:
+            sql = f"with frame as ({frame}) select count(*) filter (where {predicate}) from frame"
+            counts[i] = int(models.execute(con, sql, bound).fetchall()[0][0])
         except duckdb.Error as error:
             errors[i] = " ".join(str(error).split())
+    for i, keys in unique.items():
+        hashed, present = _keyed(keys)
+        counts[i] = _repeats(con, f"with rows as ({frame})", hashed, present, bound)
     return int(models.execute(con, f"select count(*) from ({frame})", bound).fetchall()[0][0])
 
 

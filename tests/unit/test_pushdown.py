@@ -116,3 +116,13 @@ def test_a_repeated_hash_of_different_keys_is_recounted_exactly(monkeypatch):
 def test_only_suites_of_known_row_level_expectations_are_pushed_down(kwargs, pushable):
     assert pushdown.pushable(_suite(("expect_column_values_to_not_be_null", kwargs))) is pushable
     assert not pushdown.pushable(_suite(("expect_table_row_count_to_equal", {"value": 1})))
+
+
+def test_sql_that_raises_is_an_error_of_its_expectation_and_the_others_are_still_counted():
+    pushed = _counts(
+        ("expect_column_values_to_be_in_set", {"column": "page_id", "value_set": [1, 2]}),  # 'a' is no integer
+        ("expect_column_values_to_not_be_null", {"column": "n"}),
+        ("expect_column_values_to_be_unique", {"column": "page_id"}),
+    )
+    assert pushed.counts == [None, 1, 4] and pushed.rows == 5
+    assert "list_contains" in pushed.errors[0] and pushed.errors[1:] == [None, None]
