@@ -351,6 +351,14 @@ def _merge_pushdown(record: dict, result, suite, pushed: pushdown.Pushdown) -> l
                 text += " (GX passed the example rows: the SQL of the pushdown and GX disagree)"
             failures.append(text)
     record["success"] = not failures
+    evaluated = len(record["results"])
+    record["statistics"] = {
+        **record.get("statistics", {}),
+        "evaluated_expectations": evaluated,
+        "successful_expectations": evaluated - len(failures),
+        "unsuccessful_expectations": len(failures),
+        "success_percent": 100.0 * (evaluated - len(failures)) / evaluated if evaluated else None,
+    }
     record.setdefault("meta", {})["pushdown"] = {
         "rows": pushed.rows,
         "example_rows": len(pushed.examples),

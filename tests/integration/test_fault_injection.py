@@ -283,6 +283,7 @@ def test_row_level_suites_are_counted_by_duckdb_and_gx_checks_the_example_rows(r
     broken = [r for r in record["results"] if not r["success"]]
     assert [r["expectation_config"]["kwargs"]["column"] for r in broken] == ["smallest_counter"]
     assert broken[0]["result"]["unexpected_count"] == 1
+    assert record["statistics"]["unsuccessful_expectations"] == 1
     example = broken[0]["result"]["partial_unexpected_index_list"][0]
     assert example["views"] == -5 and example["page_id"].startswith("ok:")
     assert _published_runs() == 0
