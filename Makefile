@@ -2,7 +2,7 @@
 # Airflow home inside the project, Airflow metadata database) before it runs.
 #
 #   make run    [PERIOD=YYYY-MM] [SOURCE=demo|files|live] [INPUT_DIR=folder] [REGISTRY_DIR=folder]
-#               [SCALE=orgs] [SEED=n]
+#               [SCALE=orgs] [SEED=n] [METHODOLOGY=v1|v2 (default: the newest)]
 #   make test   the whole test suite (what CI runs)
 #   make bench  [SCALE=orgs] benchmark figures per step (time, peak memory, rows/s) into data/bench/
 #   make lint   ruff
@@ -23,6 +23,7 @@ INPUT_DIR ?=
 REGISTRY_DIR ?=
 SCALE ?=
 SEED ?=
+METHODOLOGY ?=
 PYTEST_ARGS ?=
 
 # Airflow: home inside the project, metadata in PostgreSQL (the local server, trust auth).
@@ -43,10 +44,10 @@ export NO_COLOR := 1
 quote = '$(subst ','\'',$(1))'
 RUN_ARGS = --source $(call quote,$(SOURCE)) --period $(call quote,$(PERIOD)) \
 	--input-dir $(call quote,$(INPUT_DIR)) --registry-dir $(call quote,$(REGISTRY_DIR)) \
-	--scale $(call quote,$(SCALE)) --seed $(call quote,$(SEED))
+	--scale $(call quote,$(SCALE)) --seed $(call quote,$(SEED)) --methodology $(call quote,$(METHODOLOGY))
 DATA_DIR := $(or $(GOSPUBLIC_DATA_DIR),data)
 
-.PHONY: help setup airflow-db preflight run test test-fast bench lint clean clean-data
+.PHONY: help setup chromium airflow-db preflight run test test-fast bench lint clean clean-data
 
 # The help is the comment block at the top of this file.
 help:
@@ -59,7 +60,11 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) chromium
+
+# The browser of the report's browser tests (Debian's package; Playwright's own download is not used).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 # Creates the database, migrates it and sets the pools only when needed (log: .airflow/db-setup.log);
 # marks failed the DAG runs a killed `make run` left running.
@@ -76,12 +81,12 @@ run: preflight
 	@$(MAKE) --no-print-directory airflow-db
 	$(BIN)/gospublic run-dag $(RUN_ARGS)
 
-test: airflow-db
+test: airflow-db chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: airflow-db
 	$(BIN)/gospublic bench --scale $(call quote,$(or $(SCALE),150000))
-	PYTHONPATH="$(CURDIR)/tests" $(BIN)/python tests/benchmarks/bench_vk_extract.py
+	PYTHONPATH="$(CURDIR)/tests" $(BIN)/python tests/benchmarks/bench_extract.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

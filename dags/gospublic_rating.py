@@ -10,17 +10,21 @@ immutable snapshot to the warehouse (`snapshot.runs`, `snapshot.indicators`,
 platform (mapped) → validate raw → staging → validate → intermediate (page metrics, region
 indicators) → validate → marts (scores, ranking) → validate → publish → report. Each
 validate task runs the Great Expectations suites of its stage (`expectations/<stage>/`); a
-failed suite stops the run and nothing is published. Evidence (GX results and Data Docs)
+failed suite stops the run and nothing is published. Evidence (GX results and their offline page)
 stays in the run's lake folder, and the snapshot records which suites it passed.
 
 **Period:** the `period` param (`YYYY-MM`) wins; otherwise the last complete month
 (Moscow time) before the run's date. A scheduled run on the 2nd of a month rates the
 month before.
 
+**Methodology:** the `methodology` param (`v1`, `v2`, ...) wins; otherwise the newest file
+in `methodologies/`. The snapshot records which (`snapshot.runs.methodology_version`).
+
 **Sources:** `demo` (deterministic generated data, the default: no tokens needed),
 `files` (`input_dir` holding the five contract tables as Parquet) or `live` (the registry
-files in `registry_dir`, then the VK, OK and TGStat APIs through the connections `vk_api`,
-`ok_api`, `tgstat_api`, in batches mapped over pages, one pool per API account).
+files in `registry_dir`, then each platform's API through its Airflow connection, in
+batches mapped over pages, one pool per API account: the platforms, their connections and
+pools come from the platform registry, `include/gospublic_rating/platforms/`).
 
 All logic lives in `include/gospublic_rating`; this file only wires it.
 """
@@ -29,11 +33,13 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Asset, Param, chain, dag, task
+from gospublic_rating.platforms import pools
 from gospublic_rating.retry import RETRIES, RETRY_DELAY, TransientOnly
 
 # One pool per API account caps how many batches call it at once; the client itself paces
 # requests to the account's rate. (`make run` and `make test` create the pools with one slot each.)
-PLATFORM_POOLS = {"vk": "vk_api", "ok": "ok_api", "telegram": "tgstat_api"}
+# The tasks of a platform that the run's methodology does not rate (max under v1) do nothing.
+PLATFORM_POOLS = pools()
 RANKING_ASSET = Asset(name="gospublic_ranking_snapshot", uri="gospublic-rating://warehouse/snapshot/ranking")
 
 
@@ -70,6 +76,12 @@ RANKING_ASSET = Asset(name="gospublic_ranking_snapshot", uri="gospublic-rating:/
             None, type=["null", "integer"], minimum=1, description="For source=demo: number of organisations."
         ),
         "seed": Param(None, type=["null", "integer"], description="For source=demo: random seed."),
+        "methodology": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^v[0-9]+$",
+            description="Methodology version (methodologies/<version>.toml), e.g. v1. Empty: the newest.",
+        ),
     },
 )
 def gospublic_rating():
@@ -86,6 +98,7 @@ def gospublic_rating():
             seed=params["seed"],
             input_dir=params["input_dir"],
             registry_dir=params["registry_dir"],
+            methodology=params.get("methodology"),
         )
         return spec.to_dict()
 
@@ -135,12 +148,13 @@ def gospublic_rating():
 
     @task(retries=0)
     def report(published: dict) -> str:
-        from pathlib import Path
-
+        from gospublic_rating.lake import data_dir
         from gospublic_rating.report import top
+        from gospublic_rating.reporting import write_published
 
-        text = top(Path(published["warehouse"]), published["snapshot_id"])
-        print(text)
+        text = top(None, published["snapshot_id"])  # the warehouse publish wrote to (either back end)
+        paths = write_published(None, published["snapshot_id"], data_dir() / "reports")
+        print(text + "\nreports:\n" + "\n".join(f"  {path}" for path in paths))
         return text
 
     spec = resolve_run()

@@ -20,8 +20,17 @@ def isolated_data_dir(tmp_path, monkeypatch):
     return folder
 
 
-def _run_month(run_id: str, *, period: str = "2026-10", scale: int = 400, seed: int = 5, tamper=None, publish=True):
-    """Run the DAG's steps in the DAG's order, without Airflow.
+def _run_month(
+    run_id: str,
+    *,
+    period: str = "2026-10",
+    scale: int = 400,
+    seed: int = 5,
+    tamper=None,
+    publish=True,
+    methodology: str | None = None,
+):
+    """Run the DAG's steps in the DAG's order, without Airflow (``methodology``: None, the newest).
 
     ``tamper`` maps a stage name to a function of the RunSpec, called just before that
     stage is validated: a way to inject bad data where it would arrive.
@@ -30,7 +39,15 @@ def _run_month(run_id: str, *, period: str = "2026-10", scale: int = 400, seed: 
     from gospublic_rating.pipeline import RunSpec
 
     tamper = tamper or {}
-    spec = RunSpec.resolve(period=period, run_after=NOW, dag_run_id=run_id, source="demo", scale=scale, seed=seed)
+    spec = RunSpec.resolve(
+        period=period,
+        run_after=NOW,
+        dag_run_id=run_id,
+        source="demo",
+        scale=scale,
+        seed=seed,
+        methodology=methodology,
+    )
     pipeline.extract_registry(spec)
     for platform in spec.methodology.platforms:
         for batch in pipeline.plan_batches(spec, platform):

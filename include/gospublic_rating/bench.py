@@ -33,7 +33,7 @@ from . import models, settings
 from .lake import PROJECT_ROOT, RunLake, data_dir
 from .methodology import load as load_methodology
 from .period import Period
-from .sources.demo import PLATFORMS, DemoSource
+from .sources.demo import DemoSource
 
 BENCH_PERIOD = Period(2026, 10)
 PLAIN_SQL = PROJECT_ROOT / "tests" / "benchmarks" / "plain_ranking.sql"
@@ -89,9 +89,9 @@ def _step(name: str, work: str, scale: int) -> dict:
     methodology = load_methodology()
     started = time.perf_counter()
     if name == "generate":
-        source = DemoSource(scale=scale)
+        source = DemoSource(scale=scale, platforms=methodology.platforms)
         source.extract_registry(lake, BENCH_PERIOD)
-        rows = sum(source.extract_platform(lake, BENCH_PERIOD, p)["posts"] for p in PLATFORMS)
+        rows = sum(source.extract_platform(lake, BENCH_PERIOD, p)["posts"] for p in methodology.platforms)
     elif name.startswith("build_"):
         models.run_layer(lake, name.removeprefix("build_"), methodology, BENCH_PERIOD)
         rows = None
@@ -127,9 +127,10 @@ def _in_child(name: str, work: Path, scale: int) -> dict:
     return {**figures, "peak_rss_bytes": memory.peak}
 
 
-def compare_models(lake: RunLake, repeats: int = 3) -> dict:
-    """The models (staging to ranking) and the plain query, best of ``repeats`` each, same process."""
-    methodology = load_methodology()
+def compare_models(lake: RunLake, repeats: int = 3, version: str | None = None) -> dict:
+    """The models (staging to ranking) and the plain query, best of ``repeats`` each, same process
+    (methodology ``version``, default the newest)."""
+    methodology = load_methodology(version) if version else load_methodology()
     params = models.sql_parameters(methodology, BENCH_PERIOD)
     plain_sql = PLAIN_SQL.read_text(encoding="utf-8")
     best_models = best_plain = float("inf")

@@ -36,7 +36,6 @@ import codecs
 import csv
 import io
 import os
-import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -44,7 +43,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from itertools import chain, islice
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import openpyxl
 import pyarrow as pa
@@ -52,12 +50,12 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from .contract import ORG_KINDS, SCHEMAS, ContractError
 from .lake import write_parquet
+from .platforms.urls import normalise_page_url
 from .reference import load_regions
 
 ORGANIZATIONS = "organizations"
 PAGES = "pages"
 KINDS = (ORGANIZATIONS, PAGES)
-PLATFORMS = ("vk", "ok", "telegram")
 
 # --------------------------------------------------------------------------- columns
 
@@ -178,135 +176,6 @@ def normalise_region_code(text: str, known: Iterable[str]) -> str:
 
 
 # --------------------------------------------------------------------------- page URLs
-
-_HOSTS = {
-    "vk.com": "vk",
-    "vk.ru": "vk",
-    "vkontakte.ru": "vk",
-    "ok.ru": "ok",
-    "odnoklassniki.ru": "ok",
-    "t.me": "telegram",
-    "telegram.me": "telegram",
-    "telegram.dog": "telegram",
-}
-_TELEGRAM_NAME = re.compile(r"[a-z][a-z0-9_]{4,31}")
-_VK_GROUP = re.compile(r"(?:club|public|event)(\d+)")
-_VK_NAME = re.compile(r"[a-z0-9_.]{2,32}")
-_VK_PROFILE = re.compile(r"id\d+")
-_VK_RESERVED = frozenset({"feed", "im", "groups", "search", "friends", "settings", "login", "video", "music", "wall"})
-_OK_GROUP = re.compile(r"group(\d+)")
-_OK_NAME = re.compile(r"[a-z0-9_.]{2,64}")
-_OK_RESERVED = frozenset({"group", "groups", "profile", "feed", "dk", "search", "messages", "music", "video", "games"})
-_TELEGRAM_RESERVED = frozenset({"joinchat", "addstickers", "addlist", "share", "proxy", "socks", "login", "boost"})
-_PAGE_ID_FORM = re.compile(r"(vk|ok|telegram):(?!//)(\S+)")
-
-
-def normalise_page_url(text: str) -> tuple[str, str]:
-    """``(platform, platform_page_id)`` of a page address; ValueError with the reason otherwise.
-
-    VK: ``vk.com/club123``, ``vk.com/public123``, ``vk.com/event123`` → ("vk", "123");
-    ``vk.com/name`` → ("vk", "name"); also ``m.vk.com``, ``www.vk.com``, ``vk.ru``.
-    OK: ``ok.ru/group/123``, ``ok.ru/group123`` → ("ok", "123"); ``ok.ru/name`` → ("ok", "name").
-    Telegram: ``t.me/name``, ``t.me/s/name``, ``telegram.me/name``, ``@name`` → ("telegram", "name").
-    Also a page id as the contract writes it: ``vk:123``, ``ok:name``, ``telegram:name``.
-    The scheme may be left out; query strings, fragments and trailing slashes are dropped;
-    names are lower-cased, numeric ids lose leading zeros.
-    """
-    text = text.strip()
-    if not text:
-        raise ValueError("empty address")
-    if any(ch.isspace() for ch in text):
-        raise ValueError("the address contains spaces")
-    if text.startswith("@"):
-        return "telegram", _telegram_name(text[1:])
-    page_id = _PAGE_ID_FORM.fullmatch(text)
-    if page_id:
-        platform, ident = page_id.groups()
-        if platform == "vk" and ident.isdigit():
-            return normalise_page_url(f"vk.com/club{ident}")
-        if platform == "ok" and ident.isdigit():
-            return normalise_page_url(f"ok.ru/group/{ident}")
-        host = {"vk": "vk.com", "ok": "ok.ru", "telegram": "t.me"}[platform]
-        return normalise_page_url(f"{host}/{ident}")
-    if "://" not in text:
-        text = "https://" + text.lstrip("/")
-    try:
-        parts = urlsplit(text)
-        host = (parts.hostname or "").rstrip(".")
-    except ValueError as error:
-        raise ValueError(f"not a web address ({error})") from None
-    if parts.scheme not in ("http", "https"):
-        raise ValueError(f"scheme {parts.scheme!r} is not http or https")
-    for prefix in ("www.", "m."):
-        host = host.removeprefix(prefix)
-    platform = _HOSTS.get(host)
-    if platform is None:
-        raise ValueError(f"{host or 'no host'}: not a VK, OK or Telegram address")
-    segments = [s for s in parts.path.split("/") if s]
-    if not segments:
-        raise ValueError(f"{host}: the address names no page")
-    parse = {"vk": _vk_page, "ok": _ok_page, "telegram": _telegram_page}[platform]
-    return platform, parse(host, segments)
-
-
-def _numeric_id(digits: str, what: str) -> str:
-    number = int(digits)
-    if number <= 0:
-        raise ValueError(f"{what} id {digits} is not a positive number")
-    return str(number)
-
-
-def _vk_page(host: str, segments: list[str]) -> str:
-    path = "/".join(segments)
-    if len(segments) != 1:
-        raise ValueError(f"{host}/{path}: not the address of a community (give vk.com/club<id> or vk.com/<name>)")
-    name = segments[0].lower()
-    group = _VK_GROUP.fullmatch(name)
-    if group:
-        return _numeric_id(group.group(1), "VK group")
-    if _VK_PROFILE.fullmatch(name):
-        raise ValueError(f"{host}/{path}: a personal profile, not a community page")
-    if name.isdigit() or not _VK_NAME.fullmatch(name) or name in _VK_RESERVED or name.endswith(".php"):
-        raise ValueError(f"{host}/{path}: not the address of a community (give vk.com/club<id> or vk.com/<name>)")
-    return name
-
-
-def _ok_page(host: str, segments: list[str]) -> str:
-    path = "/".join(segments)
-    lowered = [s.lower() for s in segments]
-    if len(lowered) == 2 and lowered[0] == "group" and lowered[1].isdigit():
-        return _numeric_id(lowered[1], "OK group")
-    if len(lowered) == 1:
-        group = _OK_GROUP.fullmatch(lowered[0])
-        if group:
-            return _numeric_id(group.group(1), "OK group")
-        name = lowered[0]
-        if not name.isdigit() and _OK_NAME.fullmatch(name) and name not in _OK_RESERVED:
-            return name
-    if lowered[0] == "profile":
-        raise ValueError(f"{host}/{path}: a personal profile, not a group page")
-    raise ValueError(f"{host}/{path}: not the address of a group (give ok.ru/group/<id> or ok.ru/<name>)")
-
-
-def _telegram_page(host: str, segments: list[str]) -> str:
-    path = "/".join(segments)
-    first = segments[0].lower()
-    if first.startswith("+") or first == "joinchat":
-        raise ValueError(f"{host}/{path}: a private invite link, not a public channel")
-    if first == "s" and len(segments) == 2:
-        segments = segments[1:]
-    if len(segments) != 1:
-        raise ValueError(f"{host}/{path}: not the address of a channel (give t.me/<name>)")
-    if first in _TELEGRAM_RESERVED:
-        raise ValueError(f"{host}/{path}: not the address of a channel (give t.me/<name>)")
-    return _telegram_name(segments[0])
-
-
-def _telegram_name(name: str) -> str:
-    lowered = name.lower()
-    if not _TELEGRAM_NAME.fullmatch(lowered):
-        raise ValueError(f"{name!r} is not a Telegram username (5-32 letters, digits or '_', starting with a letter)")
-    return lowered
 
 
 def make_page_id(platform: str, platform_page_id: str) -> str:

@@ -16,10 +16,11 @@ import psycopg2
 from psycopg2 import sql
 
 from .lake import data_dir, run_key
+from .platforms import pools
 
 DAG_ID = "gospublic_rating"
 # One pool per API account (see the DAG): batches of a platform call its API one at a time.
-POOLS = {name: 1 for name in ("vk_api", "ok_api", "tgstat_api")}
+POOLS = {pool: 1 for pool in pools().values()}
 POOL_DESCRIPTION = "one API account: batches call it one at a time"
 UNFINISHED_TASK_STATES = (
     "running",

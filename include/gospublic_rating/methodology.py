@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -10,7 +11,18 @@ from typing import Any
 
 from .errors import NotRetryable
 
-DEFAULT_VERSION = "v1"
+_VERSION_FILE = re.compile(r"v([0-9]+)\.toml")
+
+
+def available() -> tuple[str, ...]:
+    """The methodology versions shipped with the package, oldest first (v1, v2, ..., v10)."""
+    folder = resources.files(__package__).joinpath("methodologies")
+    numbers = sorted(int(m.group(1)) for f in folder.iterdir() if (m := _VERSION_FILE.fullmatch(f.name)))
+    return tuple(f"v{n}" for n in numbers)
+
+
+# A run that names no methodology is rated by the newest one.
+DEFAULT_VERSION = available()[-1]
 
 
 class MethodologyError(NotRetryable, ValueError):
@@ -36,6 +48,8 @@ class Methodology:
     toml_text: str
     platforms: tuple[str, ...]
     mandatory_platforms: tuple[str, ...]
+    # Platforms whose posts report likes, comments and reposts: only they count in I7, I8.
+    interaction_platforms: tuple[str, ...]
     indicators: tuple[Indicator, ...]
     params: dict[str, Any]  # the scalar parameters the SQL models read as $name
 
@@ -55,6 +69,13 @@ def parse(version: str, text: str) -> Methodology:
     mandatory = tuple(pages["mandatory_platforms"])
     if not set(mandatory) <= set(platforms) or not mandatory:
         raise MethodologyError(f"{where}: mandatory_platforms must be a non-empty subset of platforms")
+    # v1 names no interaction_platforms: every platform reports likes, comments and reposts.
+    interaction = tuple(pages.get("interaction_platforms", platforms))
+    if not set(interaction) <= set(platforms):
+        raise MethodologyError(f"{where}: interaction_platforms must be a subset of platforms")
+    presence_platform = pages.get("presence_platform")
+    if presence_platform is not None and presence_platform not in platforms:
+        raise MethodologyError(f"{where}: presence_platform {presence_platform!r} is not one of the platforms")
     indicators = tuple(Indicator(**item) for item in data["indicators"])
     ids = [i.id for i in indicators]
     if len(set(ids)) != len(ids):
@@ -81,8 +102,12 @@ def parse(version: str, text: str) -> Methodology:
         "points_decimals": int(scoring["points_decimals"]),
         "total_decimals": int(scoring["total_decimals"]),
         "min_page_stats_coverage": float(publication["min_page_stats_coverage"]),
+        # I9 (v2 on): organisations of this kind with a live page on this platform; none in v1
+        # (the SQL then counts nothing, and v1 has no I9 to count it into).
+        "presence_platform": presence_platform,
+        "presence_org_kind": pages.get("presence_org_kind"),
     }
-    return Methodology(version, text, platforms, mandatory, indicators, params)
+    return Methodology(version, text, platforms, mandatory, interaction, indicators, params)
 
 
 @cache
@@ -90,5 +115,7 @@ def load(version: str = DEFAULT_VERSION) -> Methodology:
     """Load and check ``methodologies/<version>.toml`` shipped with the package."""
     source = resources.files(__package__).joinpath("methodologies", f"{version}.toml")
     if not source.is_file():
-        raise MethodologyError(f"no methodology {version!r} (looked for methodologies/{version}.toml)")
+        raise MethodologyError(
+            f"no methodology {version!r} (looked for methodologies/{version}.toml; available: {', '.join(available())})"
+        )
     return parse(version, source.read_text(encoding="utf-8"))

@@ -115,10 +115,16 @@ def install_methodology(con: duckdb.DuckDBPyConnection, methodology: Methodology
         "insert into methodology_indicators values (?, ?, ?, ?, ?)",
         [(i.id, i.block, i.name, i.kind, i.weight) for i in methodology.indicators],
     )
-    con.execute("create or replace table methodology_platforms (platform varchar, is_mandatory boolean)")
+    con.execute(
+        "create or replace table methodology_platforms "
+        "(platform varchar, is_mandatory boolean, reports_interactions boolean)"
+    )
     con.executemany(
-        "insert into methodology_platforms values (?, ?)",
-        [(p, p in methodology.mandatory_platforms) for p in methodology.platforms],
+        "insert into methodology_platforms values (?, ?, ?)",
+        [
+            (p, p in methodology.mandatory_platforms, p in methodology.interaction_platforms)
+            for p in methodology.platforms
+        ],
     )
 
 
@@ -174,7 +180,8 @@ def attach_layers(
     con: duckdb.DuckDBPyConnection, lake: RunLake, layers: Iterable[str], params: dict[str, object]
 ) -> None:
     """Make the models of already-built layers readable: tables from their Parquet files,
-    views defined again over the raw files (``attach_raw`` first) with ``params``."""
+    views defined again over the raw files with ``params`` (``attach_raw`` and
+    ``install_methodology`` first: staged posts join the methodology's platforms)."""
     for layer in layers:
         for model in LAYERS[layer]:
             if is_view(layer):
@@ -216,6 +223,17 @@ def run_layer(lake: RunLake, layer: str, methodology: Methodology, period: Perio
     """Build one layer of a run from the Parquet files of the layers before it."""
     with connect() as con:
         attach_raw(con, lake)
+        install_methodology(con, methodology)
         attach_layers(con, lake, layers_before(layer), sql_parameters(methodology, period))
         build(con, [layer], methodology, period)
         return export_layer(con, lake, layer)
+
+
+def run_volume(lake: RunLake, period: str) -> dict:
+    """Registry pages, posts and page-stats coverage of a run's raw tables (the raw.run_volume check frame)."""
+    sql = (SQL_DIR / "checks" / "raw" / "run_volume.sql").read_text(encoding="utf-8")
+    with connect() as con:
+        attach_raw(con, lake)
+        cursor = execute(con, sql, {"period": period})
+        names = [d[0] for d in cursor.description]
+        return dict(zip(names, cursor.fetchall()[0], strict=True))

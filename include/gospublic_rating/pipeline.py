@@ -39,6 +39,8 @@ class RunSpec:
     seed: int | None = None
     input_dir: str | None = None
     registry_dir: str | None = None
+    # The methodology file the run is rated by (methodologies/<version>.toml); recorded in
+    # the snapshot (snapshot.runs.methodology_version).
     methodology_version: str = DEFAULT_VERSION
 
     @classmethod
@@ -53,13 +55,18 @@ class RunSpec:
         seed: int | None = None,
         input_dir: str | None = None,
         registry_dir: str | None = None,
+        methodology: str | None = None,
     ) -> RunSpec:
-        """Fix what a run rates: the named period, else the last complete month before ``run_after``."""
+        """Fix what a run rates: the named period, else the last complete month before ``run_after``;
+        the named methodology, else the newest."""
         settings.check()
         chosen = Period.parse(period) if period else Period.last_complete_before(run_after)
         chosen.require_complete(run_after)
+        rules = load_methodology(methodology or DEFAULT_VERSION)  # an unknown version fails here
         # fails early on bad settings
-        make_source(source, scale=scale, seed=seed, input_dir=input_dir, registry_dir=registry_dir)
+        make_source(
+            source, scale=scale, seed=seed, input_dir=input_dir, registry_dir=registry_dir, platforms=rules.platforms
+        )
         return cls(
             period=str(chosen),
             dag_run_id=dag_run_id,
@@ -68,6 +75,7 @@ class RunSpec:
             seed=seed,
             input_dir=str(Path(input_dir).resolve()) if input_dir else None,
             registry_dir=str(Path(registry_dir).resolve()) if registry_dir else None,
+            methodology_version=rules.version,
         )
 
     def to_dict(self) -> dict:
@@ -87,7 +95,12 @@ class RunSpec:
 
     def source_impl(self):
         return make_source(
-            self.source, scale=self.scale, seed=self.seed, input_dir=self.input_dir, registry_dir=self.registry_dir
+            self.source,
+            scale=self.scale,
+            seed=self.seed,
+            input_dir=self.input_dir,
+            registry_dir=self.registry_dir,
+            platforms=self.methodology.platforms,
         )
 
 
@@ -98,11 +111,26 @@ def extract_registry(spec: RunSpec) -> dict[str, int]:
     return counts
 
 
+def rated(spec: RunSpec, platform: str) -> bool:
+    """Whether the run's methodology rates ``platform``. The DAG has tasks for every platform;
+    those of a platform the methodology does not list (max under v1) do nothing."""
+    if platform in spec.methodology.platforms:
+        return True
+    log.info("%s is not a platform of methodology %s: nothing to extract", platform, spec.methodology_version)
+    return False
+
+
 def plan_batches(spec: RunSpec, platform: str) -> list[int]:
+    # One batch that does nothing for a platform not rated: a mapped task over no batch would
+    # be skipped, and with it every task after it.
+    if not rated(spec, platform):
+        return [0]
     return spec.source_impl().plan_batches(spec.lake, platform)
 
 
 def extract_batch(spec: RunSpec, platform: str, batch: int) -> dict[str, int]:
+    if not rated(spec, platform):
+        return {"batch": batch, "skipped": 1}
     started = time.perf_counter()
     counts = spec.source_impl().extract_batch(spec.lake, Period.parse(spec.period), platform, batch)
     log.info("%s batch %d from %s: %s in %.1f s", platform, batch, spec.source, counts, time.perf_counter() - started)
@@ -110,6 +138,8 @@ def extract_batch(spec: RunSpec, platform: str, batch: int) -> dict[str, int]:
 
 
 def finish_platform(spec: RunSpec, platform: str) -> dict[str, int]:
+    if not rated(spec, platform):
+        return {}
     counts = spec.source_impl().finish_platform(spec.lake, Period.parse(spec.period), platform)
     log.info("%s from %s: %s rows", platform, spec.source, counts)
     return counts
@@ -132,12 +162,7 @@ def validate(spec: RunSpec, stage: str) -> dict:
 
 def run_volume(spec: RunSpec) -> dict:
     """Registry pages, posts and page-stats coverage of the run (the raw.run_volume check frame)."""
-    sql = (validation.CHECKS_DIR / "raw" / "run_volume.sql").read_text(encoding="utf-8")
-    with models.connect() as con:
-        models.attach_raw(con, spec.lake)
-        cursor = models.execute(con, sql, {"period": spec.period})
-        names = [d[0] for d in cursor.description]
-        return dict(zip(names, cursor.fetchall()[0], strict=True))
+    return models.run_volume(spec.lake, spec.period)
 
 
 def publish_snapshot(spec: RunSpec) -> dict:

@@ -1,61 +1,81 @@
-"""Human-readable views of a published snapshot."""
+"""Human-readable views of a published snapshot, read through ``warehouse.open_reader``
+(the DuckDB file or PostgreSQL alike)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .models import connect
+from . import warehouse
 
 
 class SnapshotNotFound(LookupError):
     pass
 
 
+def place_labels(ranking: list[dict]) -> dict[str, str]:
+    """region_code -> its place as shown: ``5=`` when another region shares place 5."""
+    counts: dict[int, int] = {}
+    for row in ranking:
+        counts[row["place"]] = counts.get(row["place"], 0) + 1
+    return {row["region_code"]: f"{row['place']}{'=' if counts[row['place']] > 1 else ''}" for row in ranking}
+
+
+def find_run(reader, snapshot_id: str | None = None, period: str | None = None, dag_run_id: str | None = None) -> dict:
+    """The runs row of ``snapshot_id``, or of the DAG run ``dag_run_id``, or else the newest (of ``period``)."""
+    runs = [
+        r
+        for r in reader.read("runs").to_pylist()
+        if snapshot_id in (None, r["snapshot_id"])
+        and period in (None, r["period"])
+        and dag_run_id in (None, r["dag_run_id"])
+    ]
+    if not runs:
+        wanted = f"of DAG run {dag_run_id}" if dag_run_id else snapshot_id or period or ""
+        raise SnapshotNotFound(f"{reader.location}: no snapshot {wanted}".rstrip())
+    return max(runs, key=lambda r: (r["published_at"], r["seq"]))
+
+
 def top(
-    warehouse: Path,
+    warehouse_location: str | Path | None = None,
     snapshot_id: str | None = None,
     period: str | None = None,
-    max_place: int = 10,
+    max_place: int | None = 10,
     dag_run_id: str | None = None,
 ) -> str:
-    """The regions placed at most ``max_place`` (ties included) of a snapshot, as text.
+    """The regions placed at most ``max_place`` (ties included; None: all) of a snapshot, as text.
 
+    ``warehouse_location`` is a DuckDB file or a postgresql:// URL (None: ``warehouse.location()``).
     The snapshot is ``snapshot_id``, or the one published by the DAG run ``dag_run_id``, or
     else the newest (of ``period``, where given).
     """
-    if not warehouse.exists():
-        raise SnapshotNotFound(f"{warehouse}: no warehouse yet; nothing has been published")
-    with connect(warehouse, read_only=True) as con:
-        query = "select snapshot_id, period, source, is_demo, methodology_version, published_at from snapshot.runs"
-        run = con.execute(
-            query + " where snapshot_id = coalesce($id, snapshot_id) and period = coalesce($period, period)"
-            " and dag_run_id = coalesce($run, dag_run_id) order by published_at desc limit 1",
-            {"id": snapshot_id, "period": period, "run": dag_run_id},
-        ).fetchall()
-        if not run:
-            wanted = f"of DAG run {dag_run_id}" if dag_run_id else snapshot_id or period or ""
-            raise SnapshotNotFound(f"{warehouse}: no snapshot {wanted}".rstrip())
-        snapshot_id, period, source, is_demo, version, published_at = run[0]
-        rows = con.execute(
-            """
-            select place, count(*) over (partition by place) > 1 as shared, region_code, region_name,
-                   points, block1, block2
-            from snapshot.ranking where snapshot_id = ? and place <= ?
-            order by place, region_code
-            """,
-            [snapshot_id, max_place],
-        ).fetchall()
-    banner = "DEMO DATA — not a real rating. " if is_demo else ""
+    try:
+        with warehouse.open_reader(warehouse_location) as reader:
+            run = find_run(reader, snapshot_id, period, dag_run_id)
+            ranking = reader.read("ranking", run["snapshot_id"]).to_pylist()
+            where = reader.location
+    except warehouse.WarehouseMissing as error:
+        raise SnapshotNotFound(str(error)) from None
+    labels = place_labels(ranking)
+    shown = sorted(
+        (r for r in ranking if max_place is None or r["place"] <= max_place),
+        key=lambda r: (r["place"], r["region_code"]),
+    )
+    banner = "DEMO DATA — not a real rating. " if run["is_demo"] else ""
+    title = f"Top {max_place} places" if max_place is not None else "Ranking"
     lines = [
-        f"{banner}Top {max_place} places, period {period}, methodology {version}, source {source}",
-        f"snapshot {snapshot_id}, published {published_at:%Y-%m-%d %H:%M:%S %Z}",
+        f"{banner}{title}, period {run['period']}, methodology {run['methodology_version']}, source {run['source']}",
+        f"snapshot {run['snapshot_id']}, published {run['published_at']:%Y-%m-%d %H:%M:%S %Z}, "
+        f"version {run['version']} of its period and source",
         "",
         f"{'place':>6}  {'code':4}  {'region':<44}{'points':>7}{'block1':>8}{'block2':>8}",
     ]
-    for place, shared, code, name, points, block1, block2 in rows:
-        label = f"{place}=" if shared else str(place)
-        lines.append(f"{label:>6}  {code:4}  {name:<44}{points:>7.1f}{block1:>8.1f}{block2:>8.1f}")
+    for row in shown:
+        lines.append(
+            f"{labels[row['region_code']]:>6}  {row['region_code']:4}  {row['region_name']:<44}"
+            f"{row['points']:>7.1f}{row['block1']:>8.1f}{row['block2']:>8.1f}"
+        )
     lines.append("")
-    lines.append(f"{len(rows)} regions at places 1-{max_place} ('=' marks a shared place).")
-    lines.append(f"warehouse: {warehouse} (tables snapshot.runs, snapshot.indicators, snapshot.ranking)")
+    span = f"at places 1-{max_place}" if max_place is not None else "ranked"
+    lines.append(f"{len(shown)} regions {span} ('=' marks a shared place).")
+    lines.append(f"warehouse: {where} (tables snapshot.runs, snapshot.indicators, snapshot.ranking)")
     return "\n".join(lines)

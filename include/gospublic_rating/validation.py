@@ -8,9 +8,10 @@ the violating rows and selects examples, GX evaluates the suite on the examples.
 suite (row counts: small frames) goes through Arrow into pandas and GX whole.
 
 Every result is kept as evidence in ``<run>/evidence/validation/<stage>/`` (GX result JSON
-per suite and a stage summary) and rendered as GX Data Docs in
-``<run>/evidence/data_docs/<stage>/``. A failed or raised expectation fails the stage with
-:class:`ValidationFailed`, which names the suite, the expectation and example rows.
+per suite and a stage summary) and rendered into one offline page,
+``<run>/evidence/validation/index.html`` (:mod:`.evidence_page`). A failed or raised
+expectation fails the stage with :class:`ValidationFailed`, which names the suite, the
+expectation and example rows.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from pathlib import Path
 
 import duckdb
 
-from . import models, pushdown, warehouse
+from . import evidence_page, models, pushdown, warehouse
 from .contract import duckdb_columns
 from .errors import NotRetryable, ResourceExhausted
 from .lake import PROJECT_ROOT, RunLake
 from .period import Period
+from .platforms import PLATFORMS
 from .reference import load_regions
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,34 @@ def previous_volume(period: Period, source: str) -> tuple[int, int] | None:
     return newest["pages_count"], newest["posts_count"]
 
 
+def previous_not_found(period: Period, source: str) -> dict[str, float] | None:
+    """Platform → share of its pages not_found in the newest published version of the month
+    before, same source (from that snapshot's page_metrics); None when there is none."""
+    try:
+        with warehouse.open_reader() as reader:
+            runs = reader.read("runs").to_pylist()
+            earlier = [r for r in runs if (r["period"], r["source"]) == (str(period.previous()), source)]
+            if not earlier:
+                return None
+            newest = max(earlier, key=lambda r: r["version"])
+            metrics = reader.read("page_metrics", newest["snapshot_id"]).select(["platform", "status"]).to_pylist()
+    except warehouse.WarehouseMissing:
+        return None
+    pages: dict[str, int] = {}
+    not_found: dict[str, int] = {}
+    for row in metrics:
+        pages[row["platform"]] = pages.get(row["platform"], 0) + 1
+        not_found[row["platform"]] = not_found.get(row["platform"], 0) + (row["status"] == "not_found")
+    return {platform: not_found[platform] / count for platform, count in pages.items()}
+
+
+def not_found_bounds(methodology, period: Period, source: str, rise: float) -> list[float]:
+    """Per platform of the methodology (in its order): the highest share of pages not_found the
+    run may have: the previous period's share plus ``rise``, or 1.0 without a previous share."""
+    previous = previous_not_found(period, source) or {}
+    return [min(1.0, previous[p] + rise) if p in previous else 1.0 for p in methodology.platforms]
+
+
 def suite_parameters(methodology, period: Period, source: str) -> dict[str, object]:
     """The values suites refer to as {"$PARAMETER": name} and check SQL as $name."""
     codes = load_regions().column("region_code").to_pylist()
@@ -95,12 +125,16 @@ def suite_parameters(methodology, period: Period, source: str) -> dict[str, obje
         "region_codes": codes,
         "regions_count": len(codes),
         "platforms": list(methodology.platforms),
+        "engagement_platforms": [p.name for p in PLATFORMS.values() if p.reports_engagement],
         "indicator_ids": [i.id for i in methodology.indicators],
         "indicator_rows": len(codes) * len(methodology.indicators),
         "pages_min": pages_min if pages_min is not None else 0,
         "pages_max": pages_max,
         "posts_min": posts_min if posts_min is not None else 0,
         "posts_max": posts_max,
+        "not_found_bounds": not_found_bounds(
+            methodology, period, source, configured["silent_gaps"]["max_not_found_rise"]
+        ),
         **configured["counters"],
         **configured["page_ids"],
     }
@@ -156,9 +190,9 @@ def start_gx():
 
 
 class _Runner:
-    """One GX context per stage: suites, results and the stage's Data Docs site."""
+    """One GX context per stage: its suites and results."""
 
-    def __init__(self, docs_dir: Path):
+    def __init__(self):
         gx = start_gx()
         from great_expectations.data_context.types.base import ProgressBarsConfig
         from great_expectations.execution_engine import pandas_execution_engine
@@ -171,14 +205,6 @@ class _Runner:
         self.gx = gx
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        self.context.add_data_docs_site(
-            site_name="evidence",
-            site_config={
-                "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            },
-        )
         self.suites = {}
 
     def run(self, suite_json: dict, name: str, frame, params: dict):
@@ -207,9 +233,6 @@ class _Runner:
         result.meta.pop("batch_parameters", None)
         return result
 
-    def build_docs(self) -> None:
-        self.context.build_data_docs(site_names=["evidence"])
-
 
 def _stage_layers(stage: str) -> list[str]:
     """The model layers a stage's check frames may read: its own and those before it."""
@@ -223,27 +246,28 @@ def validate_stage(lake: RunLake, stage: str, methodology, period: Period, sourc
     evidence = lake.layer("evidence") / "validation" / stage
     evidence.mkdir(parents=True, exist_ok=True)
     params = suite_parameters(methodology, period, source)
-    runner = _Runner(lake.layer("evidence") / "data_docs" / stage)
+    runner = _Runner()
     outcomes: list[SuiteOutcome] = []
     with models.connect() as con:
         try:
             models.attach_raw(con, lake)
+            models.install_methodology(con, methodology)
             models.attach_layers(con, lake, _stage_layers(stage), params)
         except duckdb.Error as error:
             _write_summary(evidence.with_suffix(".json"), stage, [])
+            evidence_page.write(evidence.parent)
             raise ValidationFailed(
                 f"validation stage {stage} failed: the run's tables cannot be read: {error}"
             ) from None
-        models.install_methodology(con, methodology)
         con.execute("create table contract_columns (table_name varchar, column_name varchar, data_type varchar)")
         con.executemany("insert into contract_columns values (?, ?, ?)", duckdb_columns())
         con.from_arrow(load_regions()).create("reference_regions")
         for suite_path in sorted((EXPECTATIONS_DIR / stage).glob("*.json")):
-            suite_json = json.loads(suite_path.read_text(encoding="utf-8"))
+            suite_json = for_methodology(json.loads(suite_path.read_text(encoding="utf-8")), methodology)
             sql = _projected((CHECKS_DIR / stage / f"{suite_path.stem}.sql").read_text(encoding="utf-8"), suite_json)
             outcomes.append(_validate_one(runner, con, suite_json, sql, params, evidence))
-    runner.build_docs()
     _write_summary(evidence.with_suffix(".json"), stage, outcomes)
+    evidence_page.write(evidence.parent)
     failed = [o for o in outcomes if not o.success]
     if failed:
         lines = [f"validation stage {stage} failed: {len(failed)} of {len(outcomes)} suites"]
@@ -252,6 +276,21 @@ def validate_stage(lake: RunLake, stage: str, methodology, period: Period, sourc
         lines.append(f"  evidence: {evidence}")
         raise ValidationFailed("\n".join(lines))
     return outcomes
+
+
+def for_methodology(suite_json: dict, methodology) -> dict:
+    """The suite with its ``meta.per_indicator`` templates expanded: for every indicator of the
+    methodology, the expectations of its kind, "{indicator}" replaced by its id (v1 checks
+    I1..I8, v2 also I9)."""
+    templates = suite_json.get("meta", {}).get("per_indicator")
+    if not templates:
+        return suite_json
+    expanded = [
+        json.loads(json.dumps(template).replace("{indicator}", indicator.id))
+        for indicator in methodology.indicators
+        for template in templates.get(indicator.kind, [])
+    ]
+    return {**suite_json, "expectations": suite_json["expectations"] + expanded}
 
 
 def _projected(sql: str, suite_json: dict) -> str:

@@ -4,6 +4,9 @@
 -- parameters $live_status, $min_posts.
 -- Everything an indicator needs about a page: its flags (live, regular, measurable) and
 -- its sums over the period's posts. A page with no page_stats row is not live.
+-- reports_interactions: the page's platform reports likes, comments and reposts
+-- (methodology_platforms); on one that does not (max in v2) the sums of likes, comments,
+-- reposts and interactions, and engagement_ratio, are null: unknown, not zero.
 -- The sums are exact BIGINT (DuckDB sums BIGINT as HUGEINT, which Parquet would store as
 -- DOUBLE: inexact above 2^53, and a DOUBLE -> BIGINT failure at publication); the raw
 -- stage bounds every counter (expectations/settings.toml), so a sum cannot overflow.
@@ -26,6 +29,7 @@ pages as (
         o.region_code,
         p.platform,
         m.is_mandatory,
+        m.reports_interactions,
         p.gov_mark,
         p.pos_connected,
         s.status,
@@ -33,9 +37,9 @@ pages as (
         coalesce(s.status = $live_status, false) as is_live,
         coalesce(t.posts_count, 0) as posts_count,
         coalesce(t.views_total, 0) as views_total,
-        coalesce(t.likes_total, 0) as likes_total,
-        coalesce(t.comments_total, 0) as comments_total,
-        coalesce(t.reposts_total, 0) as reposts_total
+        case when m.reports_interactions then coalesce(t.likes_total, 0) end as likes_total,
+        case when m.reports_interactions then coalesce(t.comments_total, 0) end as comments_total,
+        case when m.reports_interactions then coalesce(t.reposts_total, 0) end as reposts_total
     from stg_pages as p
     inner join stg_organizations as o on o.org_id = p.org_id
     inner join methodology_platforms as m on m.platform = p.platform
@@ -64,6 +68,7 @@ select
     region_code,
     platform,
     is_mandatory,
+    reports_interactions,
     gov_mark,
     pos_connected,
     status,
@@ -78,5 +83,5 @@ select
     is_regular,
     is_measurable,
     case when is_measurable then (views_total / posts_count) / followers end as reach_ratio,
-    case when is_measurable then interactions_total / views_total end as engagement_ratio
+    case when is_measurable and reports_interactions then interactions_total / views_total end as engagement_ratio
 from measured

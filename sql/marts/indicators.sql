@@ -1,5 +1,5 @@
 -- indicators
--- grain: one row per region (region_code) and indicator (I1..I8).
+-- grain: one row per region (region_code) and indicator of the methodology (I1..I8 in v1, I1..I9 in v2).
 -- inputs: int_region_indicators, methodology_indicators; parameters $score_scale,
 -- $clip_low_quantile, $clip_high_quantile.
 -- score: share indicators score $score_scale x value. Continuous indicators are clipped to

@@ -2,16 +2,20 @@
 -- grain: one row per post (page_id, post_id) published in the rated period; uniqueness of
 -- post_id per page is checked on the raw table by the raw validation suite, which stops a
 -- run before staging (a duplicate is an extraction fault to fix, not to paper over).
--- input: raw_posts (contract table `posts`); parameters $period_start, $period_end (the
--- period's bounds, Moscow midnight, as timestamptz). A missing counter counts as 0.
+-- inputs: raw_posts (contract table `posts`), methodology_platforms; parameters $period_start,
+-- $period_end (the period's bounds, Moscow midnight, as timestamptz). A missing counter
+-- counts as 0, except likes, comments and reposts on a platform that reports no
+-- interactions (methodology_platforms.reports_interactions false, e.g. max in v2): they stay
+-- null, so that nothing downstream can count them as zeros.
 select
-    page_id,
-    platform,
-    post_id,
-    published_at,
-    coalesce(views, 0) as views,
-    coalesce(likes, 0) as likes,
-    coalesce(comments, 0) as comments,
-    coalesce(reposts, 0) as reposts
-from raw_posts
-where published_at >= $period_start and published_at < $period_end
+    p.page_id,
+    p.platform,
+    p.post_id,
+    p.published_at,
+    coalesce(p.views, 0) as views,
+    case when coalesce(m.reports_interactions, true) then coalesce(p.likes, 0) end as likes,
+    case when coalesce(m.reports_interactions, true) then coalesce(p.comments, 0) end as comments,
+    case when coalesce(m.reports_interactions, true) then coalesce(p.reposts, 0) end as reposts
+from raw_posts as p
+left join methodology_platforms as m on m.platform = p.platform
+where p.published_at >= $period_start and p.published_at < $period_end

@@ -3,8 +3,11 @@
 Builds two demo runs of the same month (seeds differ: two versions) with the pipeline's
 functions (validation suites are skipped: publication is measured, not validation), then:
 publication into the DuckDB file without and with another process holding a read-only
-connection open, the size one snapshot adds to the file, and the same publication into a
-fresh PostgreSQL database with the size of its snapshot tables.
+connection open, the size one snapshot adds to the file, the same publication into a
+fresh PostgreSQL database with the size of its snapshot tables, and `gospublic verify` of
+a national snapshot (wall seconds, CPU seconds, peak memory of its process) on both back ends.
+Wall times depend on the machine's load; CPU seconds (user + system of the publishing
+process) less so: both are printed.
 
     PYTHONPATH=include:tests .venv/bin/python tests/benchmarks/bench_warehouse.py [--scale 150000]
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -42,10 +46,10 @@ def build(run_id: str, scale: int, seed: int):
     return spec
 
 
-def publish(spec, where: str) -> float:
+def publish(spec, where: str) -> str:
     from gospublic_rating import pipeline, warehouse
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     warehouse.publish(
         where,
         spec.lake,
@@ -57,7 +61,30 @@ def publish(spec, where: str) -> float:
         validations=[],
         expected_regions=89,
     )
-    return time.perf_counter() - started
+    return f"{time.perf_counter() - started:.2f} s ({time.process_time() - cpu:.2f} s CPU)"
+
+
+def verify(snapshot_id: str, where: str) -> str:
+    """`gospublic verify` in a child process: wall seconds, CPU seconds, peak resident memory."""
+    started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = subprocess.run(
+        [sys.executable, "-m", "gospublic_rating", "verify", snapshot_id, "--warehouse", where],
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    verdict = result.stdout.strip().splitlines()[0] if result.stdout.strip() else result.stderr.strip()[-300:]
+    return f"{wall:.1f} s ({cpu:.1f} s CPU), peak {after.ru_maxrss / 1024:.0f} MB (largest child so far): {verdict}"
+
+
+def newest(where: str) -> str:
+    from gospublic_rating import warehouse
+
+    with warehouse.open_reader(where) as reader:
+        return max(reader.read("runs").to_pylist(), key=lambda r: r["seq"])["snapshot_id"]
 
 
 def main() -> None:
@@ -83,9 +110,10 @@ def main() -> None:
         finally:
             reader.kill()
             reader.wait()
-        print(f"DuckDB file: first publication {first:.2f} s; second (copy of 1 snapshot) {plain:.2f} s; ")
-        print(f"  third, with a reader holding the file open {held:.2f} s")
+        print(f"DuckDB file: first publication {first}; second (copy of 1 snapshot) {plain}")
+        print(f"  third, with a reader holding the file open {held}")
         print(f"  file size: 1 snapshot {size_one / 1e6:.1f} MB, 2 snapshots {size_two / 1e6:.1f} MB")
+        print(f"  verify of the newest snapshot: {verify(newest(path), path)}")
         with fresh_postgres_database() as url:
             seconds = publish(runs[0], url)
             with psycopg.connect(url) as con:
@@ -93,7 +121,8 @@ def main() -> None:
                     "select sum(pg_total_relation_size(c.oid))::bigint from pg_class c join pg_namespace n "
                     "on n.oid = c.relnamespace where n.nspname = 'snapshot' and c.relkind = 'r'"
                 ).fetchone()[0]
-            print(f"PostgreSQL: publication {seconds:.2f} s; snapshot tables {size / 1e6:.1f} MB (with indexes)")
+            print(f"PostgreSQL: publication {seconds}; snapshot tables {size / 1e6:.1f} MB (with indexes)")
+            print(f"  verify: {verify(newest(url), url)}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 -- raw tables, written by hand without the models' layers (make bench compares the SQL
 -- models with it, in the same process, and checks that both give the same ranking).
 -- inputs: raw_regions, raw_organizations, raw_pages, raw_page_stats, raw_posts,
--- methodology_indicators, methodology_platforms; the parameters of the models.
+-- methodology_indicators, methodology_platforms; the parameters of the models. Any
+-- methodology version: I9 ($presence_platform, $presence_org_kind) is null in v1 and dropped
+-- with the indicators the methodology does not list; I7 and I8 count only the platforms that
+-- report interactions.
 with post_totals as (
     select
         page_id,
@@ -21,6 +24,7 @@ page_facts as (
         o.region_code,
         p.platform,
         m.is_mandatory,
+        m.reports_interactions,
         coalesce(p.gov_mark, false) as gov_mark,
         coalesce(p.pos_connected, false) as pos_connected,
         coalesce(s.status = $live_status, false) as is_live,
@@ -46,11 +50,16 @@ orgs as (
         count(*) filter (
             where f.live_mandatory = (select count(*) from methodology_platforms where is_mandatory)
         ) as present,
-        count(*) filter (where coalesce(o.admin_qualified, false)) as qualified
+        count(*) filter (where coalesce(o.admin_qualified, false)) as qualified,
+        count(*) filter (where o.org_kind = $presence_org_kind) as presence_kind,
+        count(*) filter (where o.org_kind = $presence_org_kind and f.on_presence_platform) as presence_present
     from raw_organizations as o
     left join (
-        select org_id, count(distinct platform) as live_mandatory
-        from page_facts where is_live and is_mandatory group by org_id
+        select
+            org_id,
+            count(distinct platform) filter (where is_mandatory) as live_mandatory,
+            bool_or(platform = $presence_platform) as on_presence_platform
+        from page_facts where is_live group by org_id
     ) as f on f.org_id = o.org_id
     group by o.region_code
 ),
@@ -64,9 +73,10 @@ pages as (
         count(*) as live,
         count(*) filter (where is_regular) as regular,
         median(case when is_measurable then (views_total / posts_count) / followers end) as reach,
-        median(case when is_measurable then interactions_total / views_total end) as engagement,
-        sum(comments_total) as comments,
-        sum(coalesce(views_total, 0)) as views
+        median(case when is_measurable and reports_interactions then interactions_total / views_total end)
+            as engagement,
+        sum(comments_total) filter (where reports_interactions) as comments,
+        sum(coalesce(views_total, 0)) filter (where reports_interactions) as views
     from page_facts
     where is_live
     group by region_code
@@ -86,7 +96,8 @@ values_long as (
             ('I5', case when coalesce(p.live, 0) = 0 then 0.0 else p.regular / p.live end),
             ('I6', p.reach),
             ('I7', p.engagement),
-            ('I8', case when coalesce(p.views, 0) > 0 then $dialogue_per_views * p.comments / p.views end)
+            ('I8', case when coalesce(p.views, 0) > 0 then $dialogue_per_views * p.comments / p.views end),
+            ('I9', case when coalesce(o.presence_kind, 0) = 0 then 0.0 else o.presence_present / o.presence_kind end)
     ) as v (indicator, value)
 ),
 

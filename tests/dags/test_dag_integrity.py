@@ -12,9 +12,14 @@ import pytest
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 HEAVY_MODULES = {"duckdb", "pyarrow", "pandas", "numpy", "great_expectations"}
-# The retry policy module and the errors it knows are light on purpose. Nothing else of the
-# project may load while the scheduler parses.
-ALLOWED_PROJECT_MODULES = {"gospublic_rating", "gospublic_rating.errors", "gospublic_rating.retry"}
+# The retry policy module, the errors it knows and the platform registry are light on purpose.
+# Nothing else of the project may load while the scheduler parses.
+ALLOWED_PROJECT_MODULES = {
+    "gospublic_rating",
+    "gospublic_rating.errors",
+    "gospublic_rating.retry",
+    "gospublic_rating.platforms",
+}
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +48,7 @@ def test_monthly_dag_shape(dagbag):
     dag = dagbag.dags["gospublic_rating"]
     assert dag.max_active_runs == 1, "warehouse writers must run one at a time"
     assert dag.catchup is False
-    assert set(dag.params.keys()) == {"period", "source", "input_dir", "registry_dir", "scale", "seed"}
+    assert set(dag.params.keys()) == {"period", "source", "input_dir", "registry_dir", "scale", "seed", "methodology"}
     order = [
         "resolve_run",
         "extract_registry",

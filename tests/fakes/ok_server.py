@@ -6,10 +6,16 @@
 * Every request must carry ``method``, ``application_key``, ``access_token`` and a ``sig``
   computed over the other parameters with md5(access_token + application_secret_key) (or
   the configured session secret); a wrong one is answered with PARAM_SIGNATURE (104).
-* ``group.getInfo``: up to 100 uids; unknown or deleted groups are left out of the answer.
+* ``url.getInfo`` (https://apiok.ru/en/dev/methods/rest/url/url.getInfo): ``url`` → ``{"objectId",
+  "objectIdStr", "type"}``; ``ok.ru/<name>`` of a group with that ``shortname`` (or
+  ``ok.ru/group/<id>``) is type GROUP, a name in ``profiles`` type USER, anything else
+  NOT_FOUND (300).
+* ``group.getInfo``: up to 100 uids, numeric group ids only (a name there is answered with
+  nothing, as for an unknown id); unknown or deleted groups are left out of the answer.
 * ``mediatopic.getTopics``: the group's topics newest first, ``count`` a page, paged by an
   opaque ``anchor`` with ``has_more``; NOT_FOUND (300) for an unknown or deleted group,
-  GROUP_RESTRICTION (456) for a restricted one.
+  GROUP_RESTRICTION (456) for a restricted one, PERMISSION_DENIED (10) for one that refuses
+  this application its content (``denied``).
 * Faults: ``faults`` is consumed one per request, in order: "flood" (8), "limit" (11),
   "http500", "malformed" (not JSON), or an int error code; ``session_error`` (e.g. 102)
   answers every request; ``getinfo_error`` answers group.getInfo with that code whenever one
@@ -27,6 +33,7 @@ from fakes.server import FakeApi
 
 ERROR_NAMES = {
     8: "FLOOD_BLOCKED",
+    10: "PERMISSION_DENIED",
     11: "LIMIT_REACHED",
     100: "PARAM",
     101: "PARAM_API_KEY",
@@ -58,6 +65,8 @@ class FakeGroup:
     access_type: str = "OPEN"
     deleted: bool = False  # left out of group.getInfo, NOT_FOUND for its topics
     restricted: bool = False  # GROUP_RESTRICTION for its topics
+    denied: bool = False  # PERMISSION_DENIED for its topics
+    shortname: str | None = None  # its address ok.ru/<shortname>, resolved by url.getInfo
 
 
 class FakeOk(FakeApi):
@@ -76,6 +85,7 @@ class FakeOk(FakeApi):
         wrap_groups: bool = True,
         max_count: int = 100,
         max_uids: int = 100,
+        profiles: dict[str, str] | None = None,
     ):
         super().__init__()
         self.groups = groups or {}
@@ -89,6 +99,7 @@ class FakeOk(FakeApi):
         self.wrap_groups = wrap_groups  # {"groups": [...]} as documented, or a bare list
         self.max_count = max_count
         self.max_uids = max_uids
+        self.profiles = dict(profiles or {})  # name -> user id: url.getInfo answers type USER
         self._fault_lock = threading.Lock()
 
     # --- what tests look at
@@ -133,7 +144,24 @@ class FakeOk(FakeApi):
             return self.group_info(params)
         if method == "mediatopic.getTopics":
             return self.topics(params)
+        if method == "url.getInfo":
+            return self.url_info(params)
         return self.error(3, f"no method {method}")
+
+    def url_info(self, params: dict[str, str]) -> tuple[int, Any]:
+        url = params.get("url")
+        if not url:
+            return self.error(100, "url")
+        path = url.split("://", 1)[-1].split("/", 1)[-1].strip("/").lower()
+        if path.startswith("group/") and path[len("group/") :] in self.groups:
+            uid = path[len("group/") :]
+            return 200, {"objectId": int(uid), "objectIdStr": uid, "type": "GROUP"}
+        for uid, group in self.groups.items():
+            if group.shortname and group.shortname.lower() == path and not group.deleted:
+                return 200, {"objectId": int(uid), "objectIdStr": uid, "type": "GROUP"}
+        if path in self.profiles:
+            return 200, {"objectId": int(self.profiles[path]), "objectIdStr": self.profiles[path], "type": "USER"}
+        return self.error(300, "url")
 
     def group_info(self, params: dict[str, str]) -> tuple[int, Any]:
         uids = [u for u in params.get("uids", "").split(",") if u]
@@ -144,7 +172,7 @@ class FakeOk(FakeApi):
         fields = set(params["fields"].lower().split(","))
         found = []
         for uid in uids:
-            group = self.groups.get(uid)
+            group = self.groups.get(uid) if uid.isdigit() else None  # group ids only
             if group is None or group.deleted:
                 continue
             item = {
@@ -162,6 +190,8 @@ class FakeOk(FakeApi):
             return self.error(300, "group")
         if group.restricted:
             return self.error(456, "members only")
+        if group.denied:
+            return self.error(10, "no access to the group")
         count = int(params.get("count") or 20)
         if not 1 <= count <= self.max_count:
             return self.error(100, "count")

@@ -38,13 +38,14 @@ class FakeApi:
                 if body:
                     params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
                 with fake._lock:
-                    fake.requests.append({"path": parts.path, "params": params, "at": fake.clock()})
+                    headers = dict(self.headers.items())
+                    fake.requests.append({"path": parts.path, "params": params, "headers": headers, "at": fake.clock()})
                     echo = fake.echoes > 0
                     fake.echoes -= echo
                 if echo:
                     status, payload = 200, self._echo_page(body)
                 else:
-                    status, payload = fake.respond(parts.path, params)
+                    status, payload = fake.respond_to(parts.path, params, headers)
                 data = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode()
                 self.send_response(status)
                 kind = "text/html" if echo else "application/json"
@@ -79,6 +80,10 @@ class FakeApi:
         """Answer the next ``times`` requests with an HTML page that echoes the request, token and all."""
         with self._lock:
             self.echoes += times
+
+    def respond_to(self, path: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, Any]:
+        """(HTTP status, body) for one request, its headers included; by default :meth:`respond`."""
+        return self.respond(path, params)
 
     def respond(self, path: str, params: dict[str, str]) -> tuple[int, Any]:
         """(HTTP status, JSON-able body or raw bytes) for one request."""

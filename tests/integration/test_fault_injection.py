@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from gospublic_rating.lake import warehouse_path, write_parquet
+from gospublic_rating.lake import RunLake, warehouse_path, write_parquet
 from gospublic_rating.period import Period
 from gospublic_rating.validation import ValidationFailed
 
@@ -239,6 +239,36 @@ def test_a_sudden_drop_in_volume_is_stopped_and_the_previous_snapshot_stays(run_
     assert _published_runs() == 1
 
 
+def pages_silently_not_found(spec):
+    """A fifth of the OK pages come back not_found (as names sent where ids are expected did)."""
+
+    def change(table):
+        lost = pa.array(np.arange(table.num_rows) % 5 == 0)
+        status = pc.if_else(lost, pa.scalar("not_found"), table.column("status"))
+        followers = pc.if_else(lost, pa.scalar(None, table.schema.field("followers").type), table.column("followers"))
+        table = table.set_column(table.schema.get_field_index("status"), "status", status)
+        return table.set_column(table.schema.get_field_index("followers"), "followers", followers)
+
+    _edit(_raw(spec, "page_stats", "ok"), change)
+
+
+def test_a_rise_of_pages_not_found_is_stopped_against_the_previous_period(run_month):
+    run_month("september", period="2026-09")
+    with pytest.raises(ValidationFailed) as failure:
+        run_month("october", period="2026-10", tamper={"raw": pages_silently_not_found})
+    message = str(failure.value)
+    assert "suite raw.page_status" in message
+    failed_part = message.split("suite raw.page_status", 1)[1]
+    assert "expect_column_pair_values_a_to_be_greater_than_b" in failed_part and "platform=ok" in failed_part
+    assert "platform=vk" not in failed_part  # the other platforms are within their bounds
+    assert _published_runs() == 1
+
+
+def test_pages_not_found_are_not_bounded_without_a_previous_period(run_month):
+    run_month("october", period="2026-10", tamper={"raw": pages_silently_not_found})
+    assert _published_runs() == 1
+
+
 def test_volume_within_bounds_of_the_previous_period_passes(run_month):
     run_month("september", period="2026-09")
     run_month("october", period="2026-10")
@@ -261,7 +291,11 @@ def test_evidence_is_kept_and_the_snapshot_records_the_suites_it_passed(run_mont
     evidence = spec.lake.layer("evidence")
     for stage in ("raw", "staging", "intermediate", "marts"):
         assert (evidence / "validation" / f"{stage}.json").exists()
-        assert (evidence / "data_docs" / stage / "index.html").exists()
+    page = (evidence / "validation" / "index.html").read_text(encoding="utf-8")
+    assert not (evidence / "data_docs").exists(), "no GX Data Docs sites any more"
+    for stage in ("raw", "staging", "intermediate", "marts"):
+        assert f'id="{stage}"' in page
+    assert "expect_column_values_to_not_be_null" in page and "<script" not in page and "http" not in page
     with duckdb.connect(str(warehouse_path()), read_only=True) as con:
         rows = con.execute(
             "select stage, suite, success, evaluated_expectations from snapshot.validations order by all"
@@ -287,6 +321,9 @@ def test_row_level_suites_are_counted_by_duckdb_and_gx_checks_the_example_rows(r
     example = broken[0]["result"]["partial_unexpected_index_list"][0]
     assert example["views"] == -5 and example["page_id"].startswith("ok:")
     assert _published_runs() == 0
+    page = RunLake.for_run("2026-10", "faulty").layer("evidence") / "validation" / "index.html"
+    text = page.read_text(encoding="utf-8")
+    assert "НЕ ПРОЙДЕНО" in text and "1 неожиданных" in text and "&quot;views&quot;: -5" in text
 
 
 def test_a_passing_pushed_down_suite_keeps_gx_results_with_counts_over_every_row(run_month):

@@ -5,6 +5,7 @@ duplicates nothing, and the raw Parquet can be rebuilt from the landing archive 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -17,14 +18,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from fakes.ok_server import FakeGroup, FakeOk, topic
-from fakes.tgstat_server import FakeTgstat, post
+from fakes.telegram_server import FakeTgstat, post
 from fakes.vk_server import FakeVk
-from gospublic_rating import pipeline
+from gospublic_rating import pipeline, platforms
 from gospublic_rating.extract.http import TransientError
 from gospublic_rating.lake import warehouse_path
 from gospublic_rating.period import Period
 from gospublic_rating.pipeline import RunSpec
-from gospublic_rating.sources import live
 
 OCTOBER = Period(2026, 10)
 START = int(OCTOBER.start_utc.timestamp())
@@ -133,11 +133,17 @@ def connections(servers, monkeypatch):
     return values
 
 
-def _spec(registry_dir: Path, run_id: str = "live-run") -> RunSpec:
+def _spec(registry_dir: Path, run_id: str = "live-run", methodology: str = "v1") -> RunSpec:
     from conftest import NOW
 
+    # v1 by default: VK, OK and Telegram, the platforms these fakes serve (MAX has its own tests)
     return RunSpec.resolve(
-        period=str(OCTOBER), run_after=NOW, dag_run_id=run_id, source="live", registry_dir=str(registry_dir)
+        period=str(OCTOBER),
+        run_after=NOW,
+        dag_run_id=run_id,
+        source="live",
+        registry_dir=str(registry_dir),
+        methodology=methodology,
     )
 
 
@@ -200,7 +206,7 @@ def test_live_month_is_rated_and_published(registry_dir, connections, servers, c
 
 
 def test_a_killed_extraction_resumes_without_loss_or_duplicates(registry_dir, connections, servers, monkeypatch):
-    monkeypatch.setitem(live.PLATFORM_APIS, "vk", live.PlatformApi("vk", "VkApi", "VkExtractor", 4))
+    monkeypatch.setitem(platforms.PLATFORMS, "vk", dataclasses.replace(platforms.PLATFORMS["vk"], batch_size=4))
     spec = _spec(registry_dir)
     pipeline.extract_registry(spec)
     batches = pipeline.plan_batches(spec, "vk")
@@ -270,6 +276,8 @@ def test_live_run_through_airflow(registry_dir, connections, servers, isolated_d
             str(registry_dir),
             "--period",
             str(OCTOBER),
+            "--methodology",
+            "v1",
         ],
         capture_output=True,
         text=True,
@@ -281,3 +289,26 @@ def test_live_run_through_airflow(registry_dir, connections, servers, isolated_d
     assert "malformed JSON" in log
     for secret in [*TOKENS.values(), OK_SECRET]:
         assert secret not in log
+
+
+def test_a_platform_without_pages_is_one_empty_batch_that_needs_no_account(registry_dir, connections, monkeypatch):
+    monkeypatch.delenv("AIRFLOW_CONN_MAX_API", raising=False)  # no MAX account configured: not needed
+    spec = _spec(registry_dir, methodology="v2")  # v2 rates MAX; this registry has no MAX page
+    pipeline.extract_registry(spec)
+    assert pipeline.plan_batches(spec, "max") == [0]  # an empty map would skip every task after it
+    assert pipeline.extract_batch(spec, "max", 0)["calls"] == 0
+    assert pipeline.finish_platform(spec, "max") == {"page_stats": 0, "posts": 0}
+
+
+def test_throttling_answers_are_counted_per_batch_and_per_run(registry_dir, connections, servers, monkeypatch):
+    monkeypatch.setattr("gospublic_rating.extract.http.JsonApi.backoff", lambda self, attempt: 0.0)
+    spec = _spec(registry_dir)
+    pipeline.extract_registry(spec)
+    servers["ok"].faults = ["flood", "limit", "flood"]  # OK throttles the first three requests
+    results = [pipeline.extract_batch(spec, "ok", b) for b in pipeline.plan_batches(spec, "ok")]
+    assert sum(r["throttled"] for r in results) == 3
+    assert sum(r["calls"] for r in results) == len(servers["ok"].requests)
+    counts = pipeline.finish_platform(spec, "ok")
+    assert counts["throttled"] == 3 and counts["calls"] == len(servers["ok"].requests)
+    evidence = json.loads((spec.lake.layer("evidence") / "extract" / "ok.json").read_text())
+    assert evidence == {"batches": len(results), "calls": len(servers["ok"].requests), "throttled": 3}

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.integration
 
 SCALE = "3000"
 PERIOD = "2026-10"
-# Weights from docs/methodology.md, "Scores" (written out here, not read from the code).
-BLOCK1 = {"I1": 0.40, "I2": 0.20, "I3": 0.20, "I4": 0.20}
+# Weights of the default (newest) methodology, docs/methodology.md "Methodology v2" (written
+# out here, not read from the code).
+BLOCK1 = {"I1": 0.35, "I2": 0.15, "I3": 0.15, "I4": 0.15, "I9": 0.20}
 BLOCK2 = {"I5": 0.30, "I6": 0.30, "I7": 0.25, "I8": 0.15}
 
 
@@ -56,15 +57,16 @@ def test_demo_run_publishes_a_consistent_snapshot(isolated_data_dir):
         ).fetchall()
         assert len(runs) == 1
         snapshot_id, period, version, source, is_demo = runs[0]
-        assert (period, version, source, is_demo) == (PERIOD, "v1", "demo", True)
+        assert (period, version, source, is_demo) == (PERIOD, "v2", "demo", True)
         assert snapshot_id in result.stdout
-
+        reports = sorted(p.name for p in (isolated_data_dir / "reports").iterdir())
+        assert reports == [f"{snapshot_id}.html", f"{snapshot_id}.xlsx"], "the report task writes HTML and XLSX"
         ranking = _ranking(con, snapshot_id)
         assert len(ranking) == 89
         indicators = con.execute(
             "select region_code, indicator, value, score from snapshot.indicators where snapshot_id = ?", [snapshot_id]
         ).fetchall()
-    assert len(indicators) == 89 * 8
+    assert len(indicators) == 89 * 9
     scores = {(r, i): s for r, i, _, s in indicators}
     for region, block1, block2, total, points, _ in ranking:
         assert block1 == pytest.approx(sum(w * scores[region, i] for i, w in BLOCK1.items()))
@@ -83,6 +85,42 @@ def test_demo_run_publishes_a_consistent_snapshot(isolated_data_dir):
     top10 = [row for row in ranking if row[5] <= 10]
     assert str(len(top10)) + " regions at places 1-10" in result.stdout
 
+    # The publication's Asset event, as Airflow stored it, carries the snapshot's identity.
+    with _warehouse(isolated_data_dir) as con:
+        dag_run_id, content_hash = con.execute("select dag_run_id, content_hash from snapshot.runs").fetchall()[0]
+    assert _asset_event_extras(dag_run_id) == [
+        {
+            "snapshot_id": snapshot_id,
+            "period": PERIOD,
+            "source": "demo",
+            "version": 1,
+            "is_demo": True,
+            "content_hash": content_hash,
+        }
+    ]
+
+
+def _asset_event_extras(dag_run_id: str) -> list[dict]:
+    """The extra of every event of the ranking asset that the DAG run emitted, from Airflow's metadata DB."""
+    import json
+
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    try:
+        with engine.connect() as con:
+            rows = con.execute(
+                sqlalchemy.text(
+                    "select e.extra from asset_event as e join asset as a on a.id = e.asset_id "
+                    "where a.uri = :uri and e.source_dag_id = 'gospublic_rating' and e.source_run_id = :run "
+                    "order by e.id"
+                ),
+                {"uri": "gospublic-rating://warehouse/snapshot/ranking", "run": dag_run_id},
+            ).fetchall()
+    finally:
+        engine.dispose()
+    return [extra if isinstance(extra, dict) else json.loads(extra) for (extra,) in rows]
+
 
 def test_files_source_rates_a_folder_like_the_demo_it_was_written_from(isolated_data_dir, tmp_path):
     folder = tmp_path / "contract-files"
@@ -93,7 +131,7 @@ def test_files_source_rates_a_folder_like_the_demo_it_was_written_from(isolated_
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert files.returncode == 0, files.stdout + files.stderr
     # generate-demo's files are marked synthetic: the files source publishes them as demo
-    assert "DEMO DATA — not a real rating. Top 10 places, period 2026-10, methodology v1, source files" in files.stdout
+    assert "DEMO DATA — not a real rating. Top 10 places, period 2026-10, methodology v2, source files" in files.stdout
 
     with _warehouse(isolated_data_dir) as con:
         ids = dict(con.execute("select source, snapshot_id from snapshot.runs").fetchall())

@@ -4,6 +4,8 @@ A test lists the contract rows it cares about (plain dicts, or the helpers below
 builder fills every other column with a harmless default, loads the rows as the raw_*
 tables of a fresh in-memory DuckDB (typed by ``contract.SCHEMAS``), runs all model
 layers for the period 2026-10 and returns a ``Rating`` to read the results from.
+The methodology is pinned: v1 unless a test names another (``methodology_version="v2"``),
+so that a new methodology never changes what an existing test checks.
 
 Period 2026-10 in Moscow time (UTC+3, no DST) is [2026-10-01 00:00+03, 2026-11-01 00:00+03),
 i.e. [2026-09-30 21:00 UTC, 2026-10-31 21:00 UTC).
@@ -85,7 +87,7 @@ def org(org_id: str, region_code: str, qualified: bool = False, **columns: Any) 
 
 
 def page(page_id: str, org_id: str, gov_mark: bool = False, pos_connected: bool = False, **columns: Any) -> Row:
-    """A registry page; the platform is taken from the page id prefix (vk:, ok:, telegram:)."""
+    """A registry page; the platform is taken from the page id prefix (vk:, ok:, telegram:, max:)."""
     return {"page_id": page_id, "org_id": org_id, "gov_mark": gov_mark, "pos_connected": pos_connected, **columns}
 
 
@@ -197,6 +199,7 @@ def build_rating(
     period: str = PERIOD,
     timezone: str | None = None,
     connect: Callable[[], duckdb.DuckDBPyConnection] = duckdb.connect,
+    methodology_version: str = "v1",
 ) -> Rating:
     """Load the rows as raw_<table> in a fresh in-memory DuckDB and build every model layer.
 
@@ -217,5 +220,5 @@ def build_rating(
         con.register("contract_rows", complete(table, given[table]))
         con.execute(f"create table raw_{table} as select * from contract_rows")
         con.unregister("contract_rows")
-    models.build(con, models.LAYERS, methodology.load(), Period.parse(period))
+    models.build(con, models.LAYERS, methodology.load(methodology_version), Period.parse(period))
     return Rating(con)

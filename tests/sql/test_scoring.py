@@ -104,7 +104,7 @@ def _scores_of_regional_values(values: dict[str, float]):
         rows += [(code, i, None, None, 0.0) for code in values for i in ("I6", "I7")]
         rows += [(code, "I8", value, None, None) for code, value in values.items()]
         con.executemany("insert into int_region_indicators values (?, ?, ?, ?, ?)", rows)
-        rules = methodology.load()
+        rules = methodology.load("v1")
         models.install_methodology(con, rules)
         sql = (
             "select region_code, clip_low, clip_high, score "

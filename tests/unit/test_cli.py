@@ -43,3 +43,24 @@ def test_preflight_accepts_a_good_demo_run(capsys):
 def test_empty_make_variables_mean_defaults():
     args = build_parser().parse_args(["run-dag", "--period", "", "--scale", "", "--seed", ""])
     assert (args.period, args.scale, args.seed) == ("", None, None)
+
+
+def test_a_failed_run_shows_every_failing_platform(tmp_path):
+    from gospublic_rating.cli.run import _errors
+
+    log = tmp_path / "dags-test.log"
+    log.write_text(
+        "2026-11-30T10:00:00Z [info] extract_vk started\n"
+        "gospublic_rating.extract.http.AuthError: vk execute: VK refused the access token (error 5)\n"
+        "2026-11-30T10:00:01Z [info] extract_ok started\n"
+        "gospublic_rating.extract.http.AuthError: ok group.getInfo: PARAM_SIGNATURE (104): Invalid signature\n"
+        "  (fix extra.application_secret_key)\n"
+        "gospublic_rating.extract.http.AuthError: vk execute: VK refused the access token (error 5)\n",
+        encoding="utf-8",
+    )
+    shown = _errors(log)
+    assert shown == [
+        "gospublic_rating.extract.http.AuthError: vk execute: VK refused the access token (error 5)",
+        "gospublic_rating.extract.http.AuthError: ok group.getInfo: PARAM_SIGNATURE (104): Invalid signature",
+        "  (fix extra.application_secret_key)",
+    ]

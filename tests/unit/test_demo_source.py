@@ -143,3 +143,77 @@ def test_posts_are_generated_in_batches_of_pages_with_the_same_pages_and_counts(
     per_page = pc.value_counts(whole["posts"].column("page_id")).to_pylist()
     assert sorted(map(str, pc.value_counts(batched.column("page_id")).to_pylist())) == sorted(map(str, per_page))
     assert len(pq.ParquetFile(lake.raw_table("posts", "vk")).schema_arrow) == len(whole["posts"].schema)
+
+
+# --- MAX (methodology v2) ----------------------------------------------------------------
+
+V1_PLATFORMS = ("vk", "ok", "telegram")
+
+
+def _ipc_sha256(*tables) -> str:
+    import hashlib
+
+    import pyarrow as pa
+
+    digest = hashlib.sha256()
+    for table in tables:
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table.combine_chunks())
+        digest.update(sink.getvalue().to_pybytes())
+    return digest.hexdigest()
+
+
+def test_v1_demo_data_is_what_it_was_before_max():
+    """The registry and month of a v1 run (scale 400, seed 5, 2026-10), byte for byte as the
+    demo source made them before MAX was added (digest taken on the commit before it)."""
+    registry = generate_registry(400, 5, V1_PLATFORMS)
+    tables = [registry["organizations"], registry["pages"]]
+    for platform in V1_PLATFORMS:
+        month = generate_platform(registry, platform, OCTOBER, 5)
+        tables += [month["page_stats"], month["posts"]]
+    assert _ipc_sha256(*tables) == "1ab3d92fef7c6d8912692a2dcfaf8b0c5de9e6dbb4a9687f70b52283003ac1e7"
+
+
+def test_max_is_added_without_changing_the_other_platforms(registry, month):
+    v1 = generate_registry(SCALE, seed=7, platforms=V1_PLATFORMS)
+    pages = registry["pages"]
+    assert pages.filter(pc.not_equal(pages.column("platform"), "max")).equals(v1["pages"])
+    assert registry["organizations"].equals(v1["organizations"])
+    assert set(v1["pages"].column("platform").to_pylist()) == set(V1_PLATFORMS)
+    for platform in V1_PLATFORMS:
+        assert generate_platform(v1, platform, OCTOBER, seed=7)["posts"].equals(month[platform]["posts"])
+
+
+def test_max_channels_mostly_of_regional_authorities(registry):
+    orgs = registry["organizations"]
+    kinds = dict(zip(orgs.column("org_id").to_pylist(), orgs.column("org_kind").to_pylist(), strict=True))
+    pages = registry["pages"].filter(pc.equal(registry["pages"].column("platform"), "max"))
+    with_max = set(pages.column("org_id").to_pylist())
+    share = {}
+    for kind in ORG_KINDS:
+        of_kind = [o for o, k in kinds.items() if k == kind]
+        share[kind] = sum(1 for o in of_kind if o in with_max) / len(of_kind)
+    assert share["regional_authority"] > 0.6
+    assert share["regional_authority"] > share["local_government"] > share["subordinate_institution"] > 0
+    assert share["local_government"] < 0.25
+    assert all(p.startswith("max:mx") for p in pages.column("page_id").to_pylist())
+
+
+def test_max_posts_report_views_only(month):
+    posts = month["max"]["posts"]
+    assert posts.num_rows > 0
+    assert posts.column("views").null_count == 0 and pc.sum(posts.column("views")).as_py() > 0
+    for column in ("likes", "comments", "reposts"):
+        assert posts.column(column).null_count == posts.num_rows
+    for platform in V1_PLATFORMS:
+        assert month[platform]["posts"].column("likes").null_count == 0
+    statuses = set(month["max"]["page_stats"].column("status").to_pylist())
+    assert "active" in statuses and len(statuses) > 1  # some channels are not live: I9 counts only live ones
+
+
+def test_an_unknown_platform_is_refused():
+    from gospublic_rating.errors import SettingsError
+
+    with pytest.raises(SettingsError, match="no pages on rutube"):
+        generate_registry(10, seed=1, platforms=("vk", "rutube"))

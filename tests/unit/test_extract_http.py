@@ -71,6 +71,52 @@ def test_pacer_spaces_calls_evenly():
     assert slept == pytest.approx([0.25, 0.25, 0.25, 0.25])
 
 
+def test_pacer_slows_down_after_throttling_and_recovers_slowly():
+    from gospublic_rating.extract.http import MAX_SLOWDOWN, RECOVERY, SLOWDOWN
+
+    clock = VirtualClock(start=0.0)
+    pacer = Pacer(2.7, clock=clock, sleep=clock.sleep)
+    base = 1 / 2.7
+    pacer.slow_down()
+    assert pacer.interval == pytest.approx(base * SLOWDOWN)
+    pacer.slow_down()
+    assert pacer.interval == pytest.approx(base * SLOWDOWN**2)
+    for _ in range(10):
+        pacer.slow_down()
+    assert pacer.interval == pytest.approx(base * MAX_SLOWDOWN)  # capped
+    pacer.recover()
+    assert pacer.interval == pytest.approx(base * MAX_SLOWDOWN / RECOVERY)  # one good answer: a little faster
+    for _ in range(1000):
+        pacer.recover()
+    assert pacer.interval == pytest.approx(base)  # never faster than configured
+    # the waits follow the interval on virtual time
+    pacer.slow_down()
+    pacer.wait()
+    pacer.wait()
+    assert clock.sleeps[-1] == pytest.approx(base * SLOWDOWN)
+
+
+def test_throttled_answers_are_counted_and_lower_the_pace_of_the_following_calls():
+    throttled = (200, {"error": "slow down"})
+    with Scripted([throttled, throttled, (200, {"ok": 1}), (200, {"ok": 2}), (200, {"ok": 3})]) as server:
+        clock = VirtualClock(start=0.0)
+        api = EchoApi(ApiAccount(server.url, TOKEN), rate=10, clock=clock, sleep=clock.sleep, backoff_base=0.0)
+        assert api.call("m", {}) == {"ok": 1}
+        assert api.throttled == 2 and api.calls == 3
+        # two throttling answers doubled the interval twice; one good answer took back 1/RECOVERY
+        from gospublic_rating.extract.http import RECOVERY, SLOWDOWN
+
+        assert api.pacer.interval == pytest.approx(0.1 * SLOWDOWN**2 / RECOVERY)
+        # on virtual time: each gap is the interval as the previous call left, slower than 0.1 s
+        gaps = []
+        for _ in range(2):
+            before = clock.now
+            api.call("m", {})
+            gaps.append(clock.now - before)
+        assert gaps == pytest.approx([0.1 * SLOWDOWN**2, 0.1 * SLOWDOWN**2 / RECOVERY])
+    assert api.throttled == 2
+
+
 @pytest.mark.parametrize(
     "failure",
     [(500, {"error": "boom"}), (429, {}), (200, b"<html>not json"), (200, {"error": "slow down"})],

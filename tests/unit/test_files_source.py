@@ -92,7 +92,7 @@ def _with_value(column: str, row: int, value: str):
             _with_value("followers", 4, "много"),
             r"page_stats\.parquet, field followers: the contract type is int64, found string",
         ),
-        ("pages", _with_value("platform", 2, "max"), r"pages\.parquet, row 3, field platform: 'max' is not one of"),
+        ("pages", _with_value("platform", 2, "fb"), r"pages\.parquet, row 3, field platform: 'fb' is not one of"),
         (
             "page_stats",
             _with_value("period", 0, "2026-09"),

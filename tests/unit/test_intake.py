@@ -295,7 +295,7 @@ def test_shipped_templates_are_clean_and_agree(tmp_path):
     for result in (csv_result, xlsx_result):
         assert result.quarantine.num_rows == 0
         assert result.organizations.num_rows == 3
-        assert set(result.pages.column("platform").to_pylist()) == {"vk", "ok", "telegram"}
+        assert set(result.pages.column("platform").to_pylist()) == {"vk", "ok", "telegram", "max"}
     assert xlsx_result.organizations.equals(csv_result.organizations)
     assert xlsx_result.pages.equals(csv_result.pages)
     assert [f.file for f in xlsx_result.files] == [
@@ -353,8 +353,8 @@ def test_page_urls_are_normalised(text, expected):
     [
         ("", "empty"),
         ("   ", "empty"),
-        ("https://example.com/club123", "not a VK, OK or Telegram address"),
-        ("https://vk.com.evil.ru/club1", "not a VK, OK or Telegram address"),
+        ("https://example.com/club123", "not a VK, OK, Telegram or MAX address"),
+        ("https://vk.com.evil.ru/club1", "not a VK, OK, Telegram or MAX address"),
         ("ftp://vk.com/club1", "not http or https"),
         ("https://vk.com/", "names no page"),
         ("vk.com/id123", "personal profile"),

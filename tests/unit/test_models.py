@@ -88,6 +88,7 @@ def test_the_staged_posts_are_not_copied_into_the_lake_and_later_tasks_read_them
     models.run_layer(lake, "intermediate", methodology, PERIOD)
     with models.connect() as con:
         models.attach_raw(con, lake)
+        models.install_methodology(con, methodology)
         models.attach_layers(con, lake, ["staging", "intermediate"], models.sql_parameters(methodology, PERIOD))
         assert _kinds(con)["stg_posts"] == "VIEW"
         raw = con.execute("select count(*) from raw_posts").fetchall()[0][0]

@@ -17,7 +17,7 @@ from gospublic_rating.warehouse import PublicationError
 @pytest.fixture
 def built_run(run_month):
     """A run validated and ready to publish."""
-    return lambda run_id, scale=400: run_month(run_id, scale=scale, publish=False)
+    return lambda run_id, scale=400: run_month(run_id, scale=scale, publish=False, methodology="v1")
 
 
 def _snapshot_rows(snapshot_id: str) -> dict[str, list]:

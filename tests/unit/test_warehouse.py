@@ -14,7 +14,7 @@ from warehouse_backends import backend  # noqa: F401  (fixture)
 
 @pytest.fixture
 def built_run(run_month):
-    return lambda run_id, scale=300: run_month(run_id, scale=scale, publish=False)
+    return lambda run_id, scale=300: run_month(run_id, scale=scale, publish=False, methodology="v1")
 
 
 def _read(table, snapshot_id=None):

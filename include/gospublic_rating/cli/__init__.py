@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import argparse
 
-from . import data, report, run
+from . import audit, data, report, run
 
-GROUPS = (run, report, data)
+GROUPS = (run, report, audit, data)
 
 
 def build_parser() -> argparse.ArgumentParser:

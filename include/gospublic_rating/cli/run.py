@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..lake import data_dir, run_key, warehouse_path
+from ..lake import data_dir, run_key
 from .common import fail, optional_int
 
 DAG_ID = "gospublic_rating"
@@ -26,6 +26,9 @@ def run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--registry-dir", default="", help="for --source live: folder of the regions' registry files")
     p.add_argument("--scale", type=optional_int, default=None, help="for demo: organisations (default 150000)")
     p.add_argument("--seed", type=optional_int, default=None, help="for demo: random seed")
+    p.add_argument(
+        "--methodology", default="", help="methodology version, e.g. v1 (default: the newest, methodologies/)"
+    )
 
 
 def register(sub) -> None:
@@ -59,6 +62,7 @@ def cmd_preflight(args: argparse.Namespace) -> int:
             scale=args.scale,
             input_dir=args.input_dir or None,
             registry_dir=args.registry_dir or None,
+            methodology=args.methodology or None,
         )
         if args.source == "files":
             check_input(Path(args.input_dir))
@@ -67,7 +71,11 @@ def cmd_preflight(args: argparse.Namespace) -> int:
     except NotRetryable as error:
         return fail(str(error))
     period = spec.period
-    print(f"rating period {period}, source {args.source}" + (f" ({args.input_dir})" if args.input_dir else ""))
+    print(
+        f"rating period {period}, source {args.source}"
+        + (f" ({args.input_dir})" if args.input_dir else "")
+        + f", methodology {spec.methodology_version}"
+    )
     return 0
 
 
@@ -83,6 +91,7 @@ def cmd_run_dag(args: argparse.Namespace) -> int:
         "registry_dir": str(Path(args.registry_dir).resolve()) if args.registry_dir else None,
         "scale": args.scale,
         "seed": args.seed,
+        "methodology": args.methodology or None,
     }
     airflow = Path(sys.executable).with_name("airflow")
     started = datetime.now(UTC)
@@ -117,7 +126,7 @@ def cmd_run_dag(args: argparse.Namespace) -> int:
         print(f"the DAG run did not start; see the log: {log_path}", file=sys.stderr)
         return 1
     try:
-        text = top(warehouse_path(), dag_run_id=dag_run_id)
+        text = top(None, dag_run_id=dag_run_id)
     except SnapshotNotFound:
         print(f"nothing was published by this run ({dag_run_id}); see the log: {log_path}", file=sys.stderr)
         for line in _errors(log_path):
@@ -170,17 +179,20 @@ def _shorten(text: str, width: int = PROGRESS_WIDTH) -> str:
 
 
 def _errors(log_path: Path) -> list[str]:
-    """Why the run failed: the project's exception with its message, else the log's error lines."""
+    """Why the run failed: every distinct exception of the project with its message (one per failing
+    task, e.g. each platform whose extraction failed), else the log's error lines."""
     lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
     starts = [
         i for i, line in enumerate(lines) if re.match(r"^[\w.]+(Error|Failed|Refused|Exception|Exhausted): ", line)
     ]
     if starts:
-        first = starts[-1]
-        last = first + 1
-        while last < len(lines) and lines[last].startswith(" "):
-            last += 1
-        return lines[first:last]
+        blocks: dict[str, None] = {}
+        for first in starts:
+            last = first + 1
+            while last < len(lines) and lines[last].startswith(" "):
+                last += 1
+            blocks.setdefault("\n".join(lines[first:last]))
+        return [line for block in blocks for line in block.splitlines()]
     return [line.strip() for line in lines if "error" in line.lower()][-8:]
 
 

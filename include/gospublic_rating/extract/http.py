@@ -2,7 +2,12 @@
 
 * The account (base URL, token, extra secrets) comes from an Airflow connection; its
   ``repr`` and every error message leave the secrets out.
-* :class:`Pacer` keeps requests at or below a configured rate (per token).
+* :class:`Pacer` keeps requests at or below a configured rate (per token). The default rates
+  keep a margin below each API's documented limit (the registry); after each throttling
+  answer the pacer widens its interval by :data:`SLOWDOWN` (up to :data:`MAX_SLOWDOWN` times
+  the configured one) and narrows it back by :data:`RECOVERY` with each answer that was not
+  throttled, so a throttled run slows down at once and speeds up again slowly. The client
+  counts throttling answers (``throttled``): each batch reports them.
 * :meth:`JsonApi.call` retries throttling, 5xx answers, timeouts, connection resets and
   malformed JSON with exponential backoff and full jitter; an authentication error fails
   at once (:class:`AuthError` is not retryable). Pacing and backoff read the clock and sleep
@@ -176,16 +181,32 @@ def redact(params: dict[str, Any]) -> dict[str, Any]:
     return {k: ("***" if k in SECRET_KEYS else v) for k, v in params.items()}
 
 
+SLOWDOWN = 2.0  # a throttling answer multiplies the pacing interval by this
+RECOVERY = 1.05  # each answer that was not throttled divides it by this, down to the configured one
+MAX_SLOWDOWN = 16.0  # the interval never grows beyond this many times the configured one
+
+
 class Pacer:
-    """At most ``rate`` calls per second, spaced evenly; safe to share between threads."""
+    """At most ``rate`` calls per second, spaced evenly, slower after throttling; thread-safe."""
 
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic, sleep=time.sleep):
         if rate <= 0:
             raise ValueError("rate must be positive")
-        self.interval = 1.0 / rate
+        self.base_interval = 1.0 / rate
+        self.interval = self.base_interval
         self._clock, self._sleep = clock, sleep
         self._next = clock()
         self._lock = threading.Lock()
+
+    def slow_down(self) -> None:
+        """The API throttled us: widen the interval (at most MAX_SLOWDOWN times the configured one)."""
+        with self._lock:
+            self.interval = min(self.interval * SLOWDOWN, self.base_interval * MAX_SLOWDOWN)
+
+    def recover(self) -> None:
+        """An answer that was not throttled: narrow the interval a little, back towards the configured one."""
+        with self._lock:
+            self.interval = max(self.interval / RECOVERY, self.base_interval)
 
     def wait(self) -> None:
         with self._lock:
@@ -228,6 +249,7 @@ class JsonApi:
         self.sleep = sleep
         self.session = requests.Session()
         self.calls = 0  # HTTP requests sent, retries included
+        self.throttled = 0  # answers that asked us to slow down
 
     @classmethod
     def account_from_connection(cls) -> ApiAccount:
@@ -252,6 +274,12 @@ class JsonApi:
         """``value`` (a text or a JSON value) with this client's secrets masked: see :func:`scrub`."""
         return scrub(value, self.secrets)
 
+    refusals: tuple[int, ...] = (401, 403)  # HTTP statuses that :meth:`refused` explains
+
+    def refused(self, response: requests.Response, where: str) -> None:
+        """Raise for an HTTP refusal: by default the token was refused. Override per platform."""
+        raise AuthError(f"{where}: HTTP {response.status_code}: token refused")
+
     def authenticate(self, params: dict[str, Any]) -> dict[str, Any]:
         """The parameters as sent: add the token or signature. Override per platform."""
         return params
@@ -259,6 +287,11 @@ class JsonApi:
     def check(self, body: Any, method: str) -> Any:
         """Raise ThrottledError / AuthError / QuotaError for error answers. Override per platform."""
         return body
+
+    def note_throttled(self) -> None:
+        """A throttling answer (of a call, or inside a batched call): count it and slow the pace."""
+        self.throttled += 1
+        self.pacer.slow_down()
 
     def backoff(self, attempt: int) -> float:
         """Full jitter: a random wait up to base x 2^attempt, capped."""
@@ -277,11 +310,20 @@ class JsonApi:
             self.pacer.wait()
             self.calls += 1
             try:
-                return self._attempt(url, method, params, http, where)
+                answer = self._attempt(url, method, params, http, where)
             except requests.RequestException as error:  # its text may hold the URL: scrubbed
                 last = TransientError(f"{where}: {type(error).__name__}: {self.scrub(str(error))[:200]}")
-            except (ThrottledError, TransientError) as error:
+            except ThrottledError as error:
+                self.note_throttled()
                 last = error
+            except TransientError as error:
+                last = error
+            except ApiError:  # an answer about a page or the account: not a throttling one
+                self.pacer.recover()
+                raise
+            else:
+                self.pacer.recover()
+                return answer
             if attempt == self.max_attempts:
                 break
             wait = self.backoff(attempt - 1)
@@ -299,8 +341,8 @@ class JsonApi:
             raise ThrottledError(f"{where}: HTTP 429")
         if response.status_code >= 500:
             raise TransientError(f"{where}: HTTP {response.status_code}")
-        if response.status_code in (401, 403):
-            raise AuthError(f"{where}: HTTP {response.status_code}: token refused")
+        if response.status_code in self.refusals:
+            self.refused(response, where)
         try:
             body = response.json()
         except ValueError:

@@ -19,7 +19,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..contract import ContractError
+from ..period import Period
 from .http import redact
+
+
+class MalformedLanding(ContractError):
+    """A landing batch that does not read as its platform wrote it: the file and what is wrong."""
+
+
+def batch_head(records: Iterator[dict[str, Any]], platform: str) -> tuple[dict[str, Any], Period]:
+    """The first record of a landing batch (what it covers) and its period; MalformedLanding otherwise."""
+    head = next(records, None)
+    if not isinstance(head, dict) or head.get("kind") != "batch":
+        raise MalformedLanding(f"{platform} landing batch: the first record must describe the batch")
+    try:
+        return head, Period.parse(head["period"])
+    except (KeyError, ValueError) as error:
+        raise MalformedLanding(f"{platform} landing batch {head.get('batch')}: no readable period ({error})") from None
 
 
 class LandingBatch:

@@ -74,18 +74,27 @@ def make_source(
     seed: int | None = None,
     input_dir: str | None = None,
     registry_dir: str | None = None,
+    platforms: tuple[str, ...] | None = None,
 ) -> Source:
-    """The source called ``name`` ('demo' or 'files') with its settings."""
+    """The source called ``name`` ('demo', 'files' or 'live') with its settings.
+
+    ``platforms``: those of the run's methodology (default: the newest methodology's); the
+    demo source generates pages on these, the files source accepts rows of these.
+    """
+    if platforms is None:
+        from ..methodology import load
+
+        platforms = load().platforms
     if name == "demo":
         from .demo import DemoSource
 
-        return DemoSource(scale=scale, seed=seed)
+        return DemoSource(scale=scale, seed=seed, platforms=platforms)
     if name == "files":
         from .files import FilesSource
 
         if not input_dir:
             raise SettingsError("source 'files' needs an input folder (INPUT_DIR=...)")
-        return FilesSource(Path(input_dir))
+        return FilesSource(Path(input_dir), platforms)
     if name == "live":
         from .live import LiveSource
 

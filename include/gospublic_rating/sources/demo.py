@@ -9,6 +9,13 @@ latent "diligence" per region drives presence, marks, training and activity); po
 page are heavy-tailed (log-normal rates, a share of silent pages); some pages are deleted,
 banned, private or not found; some have no followers; some organisations lack a platform;
 a few pages have no page_stats row at all (coverage stays above the 99 % publication rule).
+
+MAX (methodology v2) is generated only when the run's methodology lists it: most regional
+authorities, fewer municipal bodies and few institutions have a MAX channel; its posts
+carry views only (likes, comments and reposts null, as MAX's Bot API reports them). MAX
+draws from random streams of its own, so the VK, OK and Telegram data of a seed, scale and
+period are the same with or without it: a v1 run rates exactly the data it rated before
+MAX existed.
 """
 
 from __future__ import annotations
@@ -29,7 +36,10 @@ from . import WholePlatform
 
 NATIONAL_SCALE = 150_000
 DEFAULT_SEED = 20221201
-PLATFORMS = ("vk", "ok", "telegram")
+# Every platform the generator can make, in the order of their random streams (never reorder).
+PLATFORMS = ("vk", "ok", "telegram", "max")
+# The platforms of the v1 registry, drawn from one stream in this order.
+_FIRST_PLATFORMS = ("vk", "ok", "telegram")
 _STATUSES = ("deleted", "banned", "private", "not_found")
 _KIND_PROBS = (0.04, 0.30, 0.66)
 _KIND_NAMES = {
@@ -38,7 +48,13 @@ _KIND_NAMES = {
     "subordinate_institution": "Государственное учреждение № ",
 }
 # Mean posts per posting page per month, by platform (Telegram channels post more often).
-_POST_RATE = {"vk": 19.0, "ok": 11.5, "telegram": 31.0}
+_POST_RATE = {"vk": 19.0, "ok": 11.5, "telegram": 31.0, "max": 14.0}
+# Chance that an organisation has a MAX channel: base + slope x its region's diligence, by kind.
+_MAX_PRESENCE = {
+    "regional_authority": (0.60, 0.35),
+    "local_government": (0.04, 0.14),
+    "subordinate_institution": (0.005, 0.03),
+}
 _MISSING_STATS_SHARE = 0.003
 _SILENT_SHARE = 0.12
 # Posts are generated for this many pages of a platform at a time (bounded memory at any scale).
@@ -77,8 +93,13 @@ def _text(prefix: str | pa.Array, number: np.ndarray, width: int = 0) -> pa.Arra
     return pc.binary_join_element_wise(prefix, digits, "")
 
 
-def generate_registry(scale: int = NATIONAL_SCALE, seed: int = DEFAULT_SEED) -> dict[str, pa.Table]:
-    """The regions, organisations and pages tables of the contract."""
+def generate_registry(
+    scale: int = NATIONAL_SCALE, seed: int = DEFAULT_SEED, platforms: tuple[str, ...] = PLATFORMS
+) -> dict[str, pa.Table]:
+    """The regions, organisations and pages tables of the contract, with pages on ``platforms``."""
+    unknown = set(platforms) - set(PLATFORMS)
+    if unknown:
+        raise SettingsError(f"the demo source makes no pages on {', '.join(sorted(unknown))}")
     if scale < 1:
         raise SettingsError("scale (number of organisations) must be at least 1")
     traits = _region_traits(seed)
@@ -105,7 +126,7 @@ def generate_registry(scale: int = NATIONAL_SCALE, seed: int = DEFAULT_SEED) -> 
         "telegram": 0.08 + 0.30 * diligence,
     }
     parts = []
-    for platform_no, platform in enumerate(PLATFORMS):
+    for platform_no, platform in enumerate(_FIRST_PLATFORMS):
         has = rng.random(scale) < presence[platform]
         owners = np.flatnonzero(has)
         if platform == "telegram":
@@ -131,17 +152,43 @@ def generate_registry(scale: int = NATIONAL_SCALE, seed: int = DEFAULT_SEED) -> 
                 schema=SCHEMAS["pages"],
             )
         )
+    if "max" in platforms:
+        parts.append(_max_pages(seed, org_id, codes, seq, kind_idx, diligence))
+    pages = pa.concat_tables(parts)
+    pages = pages.filter(pc.is_in(pages.column("platform"), value_set=pa.array(platforms, pa.string())))
     return {
         "regions": load_regions(),
         "organizations": organizations,
-        "pages": pa.concat_tables(parts),
+        "pages": pages,
     }
+
+
+def _max_pages(
+    seed: int, org_id: pa.Array, codes: pa.Array, seq: np.ndarray, kind_idx: np.ndarray, diligence: np.ndarray
+) -> pa.Table:
+    """MAX channels (public names ``mx<region>_<number>``), from a random stream of their own."""
+    rng = _rng(seed, 3)
+    base, slope = (np.array([_MAX_PRESENCE[k][i] for k in ORG_KINDS]) for i in (0, 1))
+    has = rng.random(len(seq)) < base[kind_idx] + slope[kind_idx] * diligence
+    owners = np.flatnonzero(has)
+    platform_page_id = _text(pc.binary_join_element_wise("mx", codes.take(owners), "_", ""), seq[owners], 6)
+    return pa.Table.from_arrays(
+        [
+            pc.binary_join_element_wise("max:", platform_page_id, ""),
+            org_id.take(owners),
+            pa.array(["max"] * len(owners), pa.string()),
+            platform_page_id,
+            pa.array(np.zeros(len(owners), bool)),
+            pa.array(np.zeros(len(owners), bool)),
+        ],
+        schema=SCHEMAS["pages"],
+    )
 
 
 def generate_platform(
     registry: dict[str, pa.Table], platform: str, period: Period, seed: int = DEFAULT_SEED
 ) -> dict[str, pa.Table]:
-    """The page_stats and posts tables of one platform for one period."""
+    """The page_stats and posts tables of one platform for one period (MAX posts: views only)."""
     page_stats, posts = generate_platform_batches(registry, platform, period, seed)
     return {"page_stats": page_stats, "posts": pa.concat_tables(list(posts))}
 
@@ -227,6 +274,8 @@ def _posts(pages: dict, rng: np.random.Generator, platform: str, period: Period)
     likes = rng.poisson(interactions)
     comments = rng.poisson(interactions * dialogue[page_of_post])
     reposts = rng.poisson(interactions * 0.12)
+    # MAX reports no reactions, forwards or comments: the contract carries them as null.
+    unreported = np.full(total, platform == "max")
     published = period.start_utc.timestamp() + rng.random(total) * period_seconds
     return pa.Table.from_arrays(
         [
@@ -235,9 +284,9 @@ def _posts(pages: dict, rng: np.random.Generator, platform: str, period: Period)
             _text("", first_post_id[page_of_post] + seq),
             pa.array((published * 1_000_000).astype(np.int64)).cast(SCHEMAS["posts"].field("published_at").type),
             pa.array(views.astype(np.int64)),
-            pa.array(likes.astype(np.int64)),
-            pa.array(comments.astype(np.int64)),
-            pa.array(reposts.astype(np.int64)),
+            pa.array(likes.astype(np.int64), mask=unreported),
+            pa.array(comments.astype(np.int64), mask=unreported),
+            pa.array(reposts.astype(np.int64), mask=unreported),
         ],
         schema=SCHEMAS["posts"],
     )
@@ -248,14 +297,15 @@ class DemoSource(WholePlatform):
 
     name = "demo"
 
-    def __init__(self, scale: int | None = None, seed: int | None = None):
+    def __init__(self, scale: int | None = None, seed: int | None = None, platforms: tuple[str, ...] = PLATFORMS):
         self.scale = NATIONAL_SCALE if scale is None else int(scale)
         self.seed = DEFAULT_SEED if seed is None else int(seed)
+        self.platforms = tuple(platforms)  # the run's methodology's platforms
         if self.scale < 1:
             raise SettingsError(f"demo scale must be a positive number of organisations, not {scale!r}")
 
     def extract_registry(self, lake: RunLake, period: Period) -> dict[str, int]:
-        tables = generate_registry(self.scale, self.seed)
+        tables = generate_registry(self.scale, self.seed, self.platforms)
         for name, table in tables.items():
             write_parquet(table, lake.raw_table(name))
         return {name: table.num_rows for name, table in tables.items()}

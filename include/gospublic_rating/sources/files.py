@@ -98,15 +98,16 @@ class FilesSource(WholePlatform):
 
     name = "files"
 
-    def __init__(self, input_dir: Path):
+    def __init__(self, input_dir: Path, platforms: tuple[str, ...] | None = None):
         self.input_dir = Path(input_dir)
+        self.platforms = tuple(platforms) if platforms is not None else load_methodology().platforms
 
     def extract_registry(self, lake: RunLake, period: Period) -> dict[str, int]:
         check_input(self.input_dir)
         markers = {(pq.read_schema(_path(self.input_dir, t)).metadata or {}).get(SYNTHETIC_KEY) for t in TABLES}
         if markers - {None}:
             mark_synthetic(lake, b"; ".join(sorted(markers - {None})).decode("utf-8", "replace"))
-        platforms = load_methodology().platforms
+        platforms = self.platforms
         counts = {}
         for name in TABLES:
             table = read_table(self.input_dir, name)  # whole file: errors name rows of the file

@@ -10,23 +10,28 @@
   batch and never extracts a page twice.
 * ``finish_platform`` rebuilds raw/page_stats/<platform> and raw/posts/<platform> from the
   landing archive alone.
+* Pacing evidence: each batch's calls and throttling answers go to
+  evidence/extract/<platform>/batch-NNNNN.json (and are returned by the task); the
+  platform's totals to evidence/extract/<platform>.json, returned by ``finish_platform``.
 
-Tokens and base URLs come from the Airflow connections vk_api, ok_api and tgstat_api (the
-host is the base URL, the password the token, ``extra`` holds other secrets and an
-optional ``rate`` in requests per second).
+Each platform's connection id, batch size and package come from the platform registry
+(:mod:`gospublic_rating.platforms`); tokens and base URLs come from those Airflow
+connections (the host is the base URL, the password the token, ``extra`` holds other
+secrets and an optional ``rate`` in requests per second).
 """
 
 from __future__ import annotations
 
-import importlib
+import json
 import logging
 import math
-from dataclasses import dataclass
+import os
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .. import platforms
 from ..contract import SCHEMAS, ContractError
 from ..extract.landing import Landing, LandingBatch
 from ..lake import RunLake, write_parquet
@@ -35,30 +40,9 @@ from ..period import Period
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class PlatformApi:
-    module: str  # gospublic_rating.extract.<module>
-    api_class: str
-    extractor_class: str
-    batch_size: int
-
-
-PLATFORM_APIS = {
-    "vk": PlatformApi("vk", "VkApi", "VkExtractor", 500),
-    "ok": PlatformApi("ok", "OkApi", "OkExtractor", 100),
-    "telegram": PlatformApi("tgstat", "TgstatApi", "TgstatExtractor", 50),
-}
-
-
-def _module(platform: str):
-    return importlib.import_module(f"gospublic_rating.extract.{PLATFORM_APIS[platform].module}")
-
-
 def make_extractor(platform: str):
     """The extractor of ``platform`` with its API account from the Airflow connection."""
-    spec = PLATFORM_APIS[platform]
-    module = _module(platform)
-    return getattr(module, spec.extractor_class)(getattr(module, spec.api_class).from_connection())
+    return platforms.get(platform).plugin().make_extractor()
 
 
 class LiveSource:
@@ -83,24 +67,71 @@ class LiveSource:
         return list(zip(mine.column("page_id").to_pylist(), mine.column("platform_page_id").to_pylist(), strict=True))
 
     def plan_batches(self, lake: RunLake, platform: str) -> list[int]:
-        size = PLATFORM_APIS[platform].batch_size
-        return list(range(math.ceil(len(self._pages(lake, platform)) / size)))
+        """Batch numbers of the platform; one (empty) batch when it has no page, so that its mapped
+        tasks run (an empty map would skip everything downstream)."""
+        size = platforms.get(platform).batch_size
+        return list(range(max(1, math.ceil(len(self._pages(lake, platform)) / size))))
 
     def extract_batch(self, lake: RunLake, period: Period, platform: str, batch: int) -> dict[str, int]:
         landing = Landing(lake.root, platform)
         if landing.done(batch):
             log.info("%s batch %d already landed: skipped", platform, batch)
             return {"batch": batch, "pages": 0, "calls": 0, "skipped": 1}
-        size = PLATFORM_APIS[platform].batch_size
+        size = platforms.get(platform).batch_size
         pages = self._pages(lake, platform)[batch * size : (batch + 1) * size]
-        extractor = make_extractor(platform)
         record = LandingBatch(platform, batch, str(period), [list(p) for p in pages])
-        extractor.fetch(record, pages, period)
+        calls = throttled = 0
+        if pages:  # no pages: an empty batch, and no account needed
+            extractor = make_extractor(platform)
+            extractor.fetch(record, pages, period)
+            calls, throttled = extractor.api.calls, extractor.api.throttled
         landing.write(batch, record)
-        return {"batch": batch, "pages": len(pages), "calls": extractor.api.calls, "skipped": 0}
+        counts = {"batch": batch, "pages": len(pages), "calls": calls, "throttled": throttled, "skipped": 0}
+        write_json_atomic(_pacing_file(lake, platform, batch), counts)
+        if throttled:
+            log.warning(
+                "%s batch %d: %d throttling answers in %d calls (the pace was lowered)",
+                platform,
+                batch,
+                throttled,
+                calls,
+            )
+        return counts
 
     def finish_platform(self, lake: RunLake, period: Period, platform: str) -> dict[str, int]:
-        return rebuild_raw(lake, platform, expected_batches=len(self.plan_batches(lake, platform)))
+        expected = len(self.plan_batches(lake, platform))
+        counts = rebuild_raw(lake, platform, expected_batches=expected)
+        pacing = pacing_summary(lake, platform)
+        log.info("%s extraction: %d calls, %d throttling answers", platform, pacing["calls"], pacing["throttled"])
+        return {**counts, "calls": pacing["calls"], "throttled": pacing["throttled"]}
+
+
+def write_json_atomic(path: Path, record: dict) -> None:
+    """A small JSON evidence file, written whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(record, indent=2), encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _pacing_file(lake: RunLake, platform: str, batch: int) -> Path:
+    return lake.layer("evidence") / "extract" / platform / f"batch-{batch:05d}.json"
+
+
+def pacing_summary(lake: RunLake, platform: str) -> dict[str, int]:
+    """Calls and throttling answers of a platform's extraction in this run (batches extracted now or
+    before a retry), written to evidence/extract/<platform>.json."""
+    totals = {"batches": 0, "calls": 0, "throttled": 0}
+    for path in sorted((lake.layer("evidence") / "extract" / platform).glob("batch-*.json")):
+        counts = json.loads(path.read_text())
+        totals["batches"] += 1
+        totals["calls"] += int(counts.get("calls") or 0)
+        totals["throttled"] += int(counts.get("throttled") or 0)
+    write_json_atomic(lake.layer("evidence") / "extract" / f"{platform}.json", totals)
+    return totals
 
 
 def rebuild_raw(lake: RunLake, platform: str, expected_batches: int | None = None) -> dict[str, int]:
@@ -111,7 +142,7 @@ def rebuild_raw(lake: RunLake, platform: str, expected_batches: int | None = Non
         raise ContractError(
             f"{landing.folder}: {len(files)} of {expected_batches} batches landed; extract the missing ones first"
         )
-    parse = _module(platform).parse
+    parse = platforms.get(platform).plugin().parse
     stats_rows, post_rows = [], []
     for path in files:
         stats, posts = parse(Landing.read(path))

@@ -104,7 +104,7 @@ def _writer(where: str):
 def verify_hashes(url: str | Path | None = None) -> list[str]:
     """Recompute every snapshot's content and chain hash from the stored rows; the problems found."""
     with open_reader(url) as reader:
-        return hashing.verify_chain(reader.read)
+        return hashing.verify_chain(reader.read, reader.snapshot_ids)
 
 
 def _with_id(name: str, snapshot_id: str, data: pa.Table) -> pa.Table:

@@ -19,28 +19,27 @@ import pyarrow.parquet as pq
 
 from ..lake import PROJECT_ROOT, RunLake, data_dir
 from ..methodology import Methodology
+from ..models import attach_parquet
+from ..platforms import PLATFORMS
 from .schema import BY_NAME, RUNS, RUNS_CONTENT_COLUMNS
 
 PACKAGE = "gospublic-rating"
 
-# Web address of a page from its platform id (the forms intake.normalise_page_url reads).
+# Web address of a page from its platform id (the forms intake.normalise_page_url reads): the
+# prefixes of each platform come from the platform registry (platform_urls, registered below).
 _PAGES_SQL = """
 select
     m.page_id, m.org_id, m.region_code, m.platform, p.platform_page_id,
     case
-        when m.platform = 'vk' and regexp_full_match(p.platform_page_id, '[0-9]+')
-            then 'https://vk.com/club' || p.platform_page_id
-        when m.platform = 'vk' then 'https://vk.com/' || p.platform_page_id
-        when m.platform = 'ok' and regexp_full_match(p.platform_page_id, '[0-9]+')
-            then 'https://ok.ru/group/' || p.platform_page_id
-        when m.platform = 'ok' then 'https://ok.ru/' || p.platform_page_id
-        else 'https://t.me/' || p.platform_page_id
-    end as url,
+        when regexp_full_match(p.platform_page_id, '-?[0-9]+') then u.id_prefix
+        else u.name_prefix
+    end || p.platform_page_id as url,
     m.status, m.followers, m.is_live, m.is_regular, m.is_measurable, m.gov_mark, m.pos_connected,
     m.posts_count, m.views_total, m.likes_total, m.comments_total, m.reposts_total,
     m.reach_ratio, m.engagement_ratio
 from metrics as m
 join pages as p using (page_id)
+left join platform_urls as u on u.platform = m.platform
 """
 _ORGANIZATIONS_SQL = """
 select o.org_id, o.region_code, o.org_name, o.org_kind, o.admin_qualified,
@@ -60,6 +59,18 @@ class Content:
     tables: dict[str, pa.Table]
 
 
+def _platform_urls() -> pa.Table:
+    """platform, id_prefix, name_prefix: how each platform's page addresses are written."""
+    records = PLATFORMS.values()
+    return pa.table(
+        {
+            "platform": [p.name for p in records],
+            "id_prefix": [p.url_prefixes[0] for p in records],
+            "name_prefix": [p.url_prefixes[1] for p in records],
+        }
+    )
+
+
 def relative_to_data(path: Path) -> str:
     """``path`` relative to the data folder, with / separators."""
     return Path(os.path.relpath(path.resolve(), data_dir().resolve())).as_posix()
@@ -71,7 +82,7 @@ def _conform(name: str, data: pa.Table) -> pa.Table:
     return data.select([f.name for f in fields]).cast(pa.schema([pa.field(f.name, f.type) for f in fields]))
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -87,10 +98,10 @@ def _rows(path: Path) -> int:
         return sum(1 for _ in handle)
 
 
-def inputs_manifest(lake: RunLake) -> pa.Table:
+def inputs_manifest(lake: RunLake, kinds: tuple[str, ...] = ("raw", "landing")) -> pa.Table:
     """Every raw Parquet file and landing archive of the run: path in the run, rows, bytes, sha256."""
     rows = []
-    for kind in ("raw", "landing"):
+    for kind in kinds:
         folder = lake.layer(kind)
         if not folder.exists():
             continue
@@ -101,7 +112,7 @@ def inputs_manifest(lake: RunLake) -> pa.Table:
                     "kind": kind,
                     "rows": _rows(path),
                     "bytes": path.stat().st_size,
-                    "sha256": _sha256(path),
+                    "sha256": file_sha256(path),
                 }
             )
     return _conform("inputs", pa.Table.from_pylist(rows, schema=_schema_without_id("inputs")))
@@ -166,6 +177,31 @@ def validations_table(lake: RunLake, validations: list[tuple]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=_schema_without_id("validations"))
 
 
+def model_tables(lake: RunLake) -> dict[str, pa.Table]:
+    """The snapshot tables the SQL models produced: organizations, indicators, ranking, page_metrics
+    (from the run's staging, intermediate and marts Parquet files)."""
+
+    con = duckdb.connect()
+    try:
+        for name, layer, model in (
+            ("metrics", "intermediate", "int_page_metrics"),
+            ("pages", "staging", "stg_pages"),
+            ("organizations", "staging", "stg_organizations"),
+            ("indicators", "marts", "indicators"),
+            ("ranking", "marts", "ranking"),
+        ):
+            attach_parquet(con, name, lake.layer(layer) / f"{model}.parquet")
+        con.register("platform_urls", _platform_urls())
+        return {
+            "organizations": _conform("organizations", con.sql(_ORGANIZATIONS_SQL).to_arrow_table()),
+            "indicators": _conform("indicators", con.table("indicators").to_arrow_table()),
+            "ranking": _conform("ranking", con.table("ranking").to_arrow_table()),
+            "page_metrics": _conform("page_metrics", con.sql(_PAGES_SQL).to_arrow_table()),
+        }
+    finally:
+        con.close()
+
+
 def build(
     lake: RunLake,
     *,
@@ -177,25 +213,9 @@ def build(
     validations: list[tuple],
 ) -> Content:
     """Read the run's checked tables from its lake and describe its inputs."""
-
-    def read(layer: str, model: str) -> pa.Table:
-        return pq.read_table(lake.layer(layer) / f"{model}.parquet")
-
-    con = duckdb.connect()
-    try:
-        con.register("metrics", read("intermediate", "int_page_metrics"))
-        con.register("pages", read("staging", "stg_pages"))
-        con.register("organizations", read("staging", "stg_organizations"))
-        page_metrics = con.sql(_PAGES_SQL).to_arrow_table()
-        organizations = con.sql(_ORGANIZATIONS_SQL).to_arrow_table()
-    finally:
-        con.close()
     tables = {
-        "organizations": _conform("organizations", organizations),
+        **model_tables(lake),
         "indicator_definitions": indicator_definitions(methodology),
-        "indicators": _conform("indicators", read("marts", "indicators")),
-        "ranking": _conform("ranking", read("marts", "ranking")),
-        "page_metrics": _conform("page_metrics", page_metrics),
         "inputs": inputs_manifest(lake),
         "validations": validations_table(lake, validations),
     }

@@ -36,8 +36,8 @@ def _read(con: duckdb.DuckDBPyConnection, name: str, snapshot_id: str | None, pr
         return table.arrow_schema.empty_table()
     sql = f"select {columns} from {prefix}{SCHEMA}.{name}"
     if snapshot_id is None:
-        return con.execute(sql).to_arrow_table()
-    return con.execute(sql + " where snapshot_id = ?", [snapshot_id]).to_arrow_table()
+        return con.sql(sql).to_arrow_table()
+    return con.sql(sql + " where snapshot_id = ?", params=[snapshot_id]).to_arrow_table()
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str, prefix: str = "") -> bool:
@@ -80,6 +80,11 @@ class Reader:
 
     def read(self, name: str, snapshot_id: str | None = None) -> pa.Table:
         return _read(self.con, name, snapshot_id)
+
+    def snapshot_ids(self, name: str) -> set[str]:
+        if not _has_table(self.con, name):
+            return set()
+        return {row[0] for row in self.con.execute(f"select distinct snapshot_id from {SCHEMA}.{name}").fetchall()}
 
     def close(self) -> None:
         self.con.close()
@@ -155,9 +160,11 @@ def writer(path: Path) -> Iterator[Writer]:
             with models.connect() as con:
                 con.execute(f"attach ? as {ALIAS} (storage_version '{STORAGE_VERSION}')", [str(copy)])
                 con.execute(f"use {ALIAS}")
-                check_layout(columns(con, f"{ALIAS}."), expected_columns(), str(path))
-                for statement in ddl("duckdb"):
-                    con.execute(statement)
+                found = columns(con, f"{ALIAS}.")
+                check_layout(found, expected_columns(), str(path))
+                if any(table not in found for table in expected_columns()):  # only when setting up
+                    for statement in ddl("duckdb"):
+                        con.execute(statement)
                 out = Writer(con)
                 con.execute("begin transaction")
                 try:

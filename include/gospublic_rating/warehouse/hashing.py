@@ -90,11 +90,17 @@ def chain_hash(run: pa.Table, validations: pa.Table) -> str:
     )
 
 
-def verify_chain(read_table: Callable[[str, str | None], pa.Table]) -> list[str]:
-    """Recompute every snapshot's hashes from the stored rows; return the problems found.
+def verify_chain(
+    read_table: Callable[[str, str | None], pa.Table],
+    snapshot_ids: Callable[[str], set[str]],
+    recheck: set[str] | None = None,
+) -> list[str]:
+    """Recompute the snapshots' hashes from the stored rows; return the problems found.
 
     ``read_table(name, snapshot_id)`` returns the stored rows of a table (all snapshots
-    when ``snapshot_id`` is None). An empty list means every snapshot and the chain check out.
+    when ``snapshot_id`` is None); ``snapshot_ids(name)`` the snapshot ids a table holds rows of.
+    Every link and chain hash is checked; content hashes are recomputed for the snapshots in
+    ``recheck`` (None: all). An empty list means they and the chain check out.
     """
     runs = canonical(RUNS, read_table("runs", None), RUNS.column_names).sort_by("seq").to_pylist()
     problems = []
@@ -108,22 +114,20 @@ def verify_chain(read_table: Callable[[str, str | None], pa.Table]) -> list[str]
         if row["previous_chain_hash"] != expected_previous:
             problems.append(f"snapshot {sid}: previous_chain_hash does not match the chain_hash of the snapshot before")
         run = pa.Table.from_pylist([row], schema=RUNS.arrow_schema)
-        tables = {t.name: read_table(t.name, sid) for t in CONTENT_TABLES}
-        recomputed = content_hash(run, tables)
-        if recomputed != row["content_hash"]:
-            changed = _changed_tables(run, tables, sid, read_table)
-            problems.append(f"snapshot {sid}: content hash differs from the stored one{changed}")
+        if recheck is None or sid in recheck:
+            tables = {t.name: read_table(t.name, sid) for t in CONTENT_TABLES}
+            if content_hash(run, tables) != row["content_hash"]:
+                problems.append(f"snapshot {sid}: content hash differs from the stored one{_changed_tables(tables)}")
         if chain_hash(run, read_table(VALIDATIONS.name, sid)) != row["chain_hash"]:
             problems.append(f"snapshot {sid}: chain hash differs from the stored one (runs row or validations edited)")
         previous = row
     for table in TABLES[1:]:
-        ids = set(read_table(table.name, None).column("snapshot_id").unique().to_pylist())
-        for orphan in sorted(ids - known):
+        for orphan in sorted(snapshot_ids(table.name) - known):
             problems.append(f"table {table.name} holds rows of snapshot {orphan}, which is not in snapshot.runs")
     return problems
 
 
-def _changed_tables(run, tables, sid, read_table) -> str:
-    """Which content tables of ``sid`` are empty (deleted rows) — a hint for the message."""
+def _changed_tables(tables: dict[str, pa.Table]) -> str:
+    """Which content tables are empty (deleted rows) — a hint for the message."""
     empty = [name for name, data in tables.items() if data.num_rows == 0]
     return f" (no rows left in: {', '.join(empty)})" if empty else " (rows were edited, added or deleted)"

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .errors import WarehouseUnreadable, check_layout
-from .schema import BY_NAME, SCHEMA, TABLES, ddl, expected_columns
+from .schema import BY_NAME, SCHEMA, TABLES, VIEWS, ddl, expected_columns
 
 AUDITOR = "gospublic_auditor"
 _LOCK_KEY = 0x60590B11C  # advisory lock of the warehouse writer
@@ -108,6 +108,11 @@ class Reader:
     def read(self, name: str, snapshot_id: str | None = None) -> pa.Table:
         return _read(self.con, name, snapshot_id)
 
+    def snapshot_ids(self, name: str) -> set[str]:
+        if not self.con.execute("select to_regclass(%s) is not null", [f"{SCHEMA}.{name}"]).fetchone()[0]:
+            return set()
+        return {row[0] for row in self.con.execute(f"select distinct snapshot_id from {SCHEMA}.{name}").fetchall()}
+
     def close(self) -> None:
         self.con.close()
 
@@ -141,8 +146,8 @@ def writer(url: str) -> Iterator[Writer]:
         con.execute("select pg_advisory_xact_lock(%s)", [_LOCK_KEY])
         found = columns(con)
         check_layout(found, expected_columns(), redact(url))
-        if any(table.name not in found for table in TABLES):
-            # only when setting up: the guards take locks that would wait for open readers
+        if any(name not in found for name in [*(table.name for table in TABLES), *VIEWS]):
+            # only when setting up (or a view was added): the guards take locks that would wait for open readers
             for statement in ddl("postgres") + _IMMUTABILITY:
                 con.execute(statement)
         yield Writer(con)

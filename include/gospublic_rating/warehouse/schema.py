@@ -42,6 +42,10 @@ class Table:
     # "content": hashed into the content hash (what was rated, how, with what result);
     # "run": hashed into the chain hash only (how this publication happened).
     part: str = "content"
+    # False: no primary key in the DuckDB file. For the big per-organisation and per-page
+    # tables the ART index more than doubled the file and the publication time; their
+    # keys are checked unique by the validation suites, and the hashes cover every row.
+    duckdb_key: bool = True
 
     @property
     def arrow_schema(self) -> pa.Schema:
@@ -115,6 +119,7 @@ ORGANIZATIONS = Table(
         _c("admin_qualified", "bool", "Has a confirmed, trained page administrator (I4); missing counts as false."),
         _c("pages_count", "bigint", "Registry pages of the organisation (0: no page at all)."),
     ),
+    duckdb_key=False,
 )
 
 INDICATOR_DEFINITIONS = Table(
@@ -123,7 +128,7 @@ INDICATOR_DEFINITIONS = Table(
     ("indicator",),
     (
         SNAPSHOT_ID,
-        _c("indicator", "text", "Indicator id, I1...I8."),
+        _c("indicator", "text", "Indicator id: I1...I8 (methodology v1), I1...I9 (v2)."),
         _c("block", "int", "Block of the rating: 1 (pages created and confirmed) or 2 (how they are run)."),
         _c("name", "text", "Short name used in the methodology file."),
         _c("name_ru", "text", "Name in Russian."),
@@ -141,7 +146,7 @@ INDICATORS = Table(
     (
         SNAPSHOT_ID,
         _c("region_code", "text", "Region code."),
-        _c("indicator", "text", "Indicator id, I1...I8 (snapshot.indicator_definitions)."),
+        _c("indicator", "text", "Indicator id, I1...I9 (snapshot.indicator_definitions)."),
         _c("block", "int", "Block of the indicator."),
         _c("value", "double", "Value of the indicator; null where the methodology says so.", True),
         _c("score", "double", "Score 0-100."),
@@ -161,7 +166,7 @@ RANKING = Table(
         _c("region_code", "text", "Region code."),
         _c("region_name", "text", "Region name (Russian)."),
         _c("federal_district", "text", "Federal district.", True),
-        _c("block1", "double", "Block 1 score: weighted sum of I1-I4 scores."),
+        _c("block1", "double", "Block 1 score: weighted sum of the block-1 scores (I1-I4; v2 also I9)."),
         _c("block2", "double", "Block 2 score: weighted sum of I5-I8 scores."),
         _c("total", "double", "block1_weight x block1 + block2_weight x block2."),
         _c("points", "double", "Total rounded half away from zero as the methodology says."),
@@ -178,7 +183,7 @@ PAGE_METRICS = Table(
         _c("page_id", "text", "Page id, <platform>:<platform_page_id>."),
         _c("org_id", "text", "Organisation of the page."),
         _c("region_code", "text", "Region of the organisation."),
-        _c("platform", "text", "vk, ok or telegram."),
+        _c("platform", "text", "vk, ok, telegram or max."),
         _c("platform_page_id", "text", "The page's id or name on its platform."),
         _c("url", "text", "Web address of the page."),
         _c("status", "text", "Status observed in the period; null without a page_stats row.", True),
@@ -190,12 +195,13 @@ PAGE_METRICS = Table(
         _c("pos_connected", "bool", "Page is connected to the feedback platform (POS)."),
         _c("posts_count", "bigint", "Posts in the period."),
         _c("views_total", "bigint", "Sum of views of those posts."),
-        _c("likes_total", "bigint", "Sum of likes."),
-        _c("comments_total", "bigint", "Sum of comments."),
-        _c("reposts_total", "bigint", "Sum of reposts."),
+        _c("likes_total", "bigint", "Sum of likes; null on a platform that reports none (max).", True),
+        _c("comments_total", "bigint", "Sum of comments; null on a platform that reports none (max).", True),
+        _c("reposts_total", "bigint", "Sum of reposts; null on a platform that reports none (max).", True),
         _c("reach_ratio", "double", "(views / posts) / followers of a measurable page (behind I6).", True),
         _c("engagement_ratio", "double", "(likes + comments + reposts) / views of a measurable page (I7).", True),
     ),
+    duckdb_key=False,
 )
 
 INPUTS = Table(
@@ -253,6 +259,20 @@ where r.version = (
     select max(v.version) from {SCHEMA}.runs as v where v.period = r.period and v.source = r.source
 )
 """
+RANKING_HISTORY_DOC = (
+    "Place and points of every region in each published period and source, from the newest version of "
+    "the period (the official one): the region's place history."
+)
+RANKING_HISTORY_SQL = f"""
+create or replace view {SCHEMA}.ranking_history as
+select period, source, region_code, region_name, place, points, version, snapshot_id
+from {SCHEMA}.latest_ranking
+"""
+# The views, in creation order (ranking_history reads latest_ranking): name -> (doc, SQL).
+VIEWS: dict[str, tuple[str, str]] = {
+    "latest_ranking": (LATEST_RANKING_DOC, LATEST_RANKING_SQL),
+    "ranking_history": (RANKING_HISTORY_DOC, RANKING_HISTORY_SQL),
+}
 
 
 def _quote(text: str) -> str:
@@ -265,27 +285,28 @@ def create_table_sql(table: Table, dialect: str) -> str:
     lines = [f"    {c.name} {TYPES[c.type][index]}{'' if c.nullable else ' not null'}" for c in table.columns]
     key = table.key if table.name == "runs" else ("snapshot_id", *table.key)
     nullable = {c.name for c in table.columns if c.nullable}
-    if not nullable & set(key):  # validations.chunk may be null: no primary key there
+    indexed = table.duckdb_key or dialect != "duckdb"
+    if indexed and not nullable & set(key):  # validations.chunk may be null: no primary key there
         lines.append(f"    primary key ({', '.join(key)})")
     return f"create table if not exists {SCHEMA}.{table.name} (\n" + ",\n".join(lines) + "\n)"
 
 
 def comment_statements() -> list[str]:
-    """``COMMENT ON`` every table, column and the view (the same SQL works in both back ends)."""
+    """``COMMENT ON`` every table, column and view (the same SQL works in both back ends)."""
     statements = []
     for table in TABLES:
         statements.append(f"comment on table {SCHEMA}.{table.name} is {_quote(table.doc)}")
         statements.extend(f"comment on column {SCHEMA}.{table.name}.{c.name} is {_quote(c.doc)}" for c in table.columns)
-    statements.append(f"comment on view {SCHEMA}.latest_ranking is {_quote(LATEST_RANKING_DOC)}")
+    statements.extend(f"comment on view {SCHEMA}.{name} is {_quote(doc)}" for name, (doc, _) in VIEWS.items())
     return statements
 
 
 def ddl(dialect: str) -> list[str]:
-    """Statements that create the snapshot schema, tables, view and comments when missing."""
+    """Statements that create the snapshot schema, tables, views and comments when missing."""
     return [
         f"create schema if not exists {SCHEMA}",
         *(create_table_sql(t, dialect) for t in TABLES),
-        LATEST_RANKING_SQL,
+        *(sql for _, sql in VIEWS.values()),
         *comment_statements(),
     ]
 

@@ -1,4 +1,4 @@
-"""OK (Odnoklassniki, ok.ru) extractor: group.getInfo and mediatopic.getTopics over fb.do.
+"""OK (Odnoklassniki, ok.ru) API client: url.getInfo, group.getInfo and mediatopic.getTopics over fb.do.
 
 Wire format (https://apiok.ru/en/dev/methods, "General request parameters" and
 "Calculating request signature"):
@@ -24,6 +24,13 @@ scrubbed of them.
 
 Calls per batch of pages:
 
+* ``url.getInfo`` (https://apiok.ru/en/dev/methods/rest/url/url.getInfo) for each page
+  given by name (``ok.ru/<name>``): ``url`` = the page's web address; the answer is
+  ``{"objectId": Long, "objectIdStr": String, "type": String, ...}``. ``group.getInfo``
+  takes numeric group ids only, so a name is first resolved to the ``objectId`` of a
+  ``type`` GROUP answer; the answer is landed, so ``rebuild-raw`` reads the same
+  resolution. An error answer, or an object that is not a group, leaves the page
+  ``not_found`` (the landed answer says why); it is never left out.
 * ``group.getInfo`` with up to :data:`GETINFO_MAX_UIDS` group ids per call (comma list in
   ``uids``), fields ``uid,members_count,access_type``. A uid missing from the answer is a
   group that no longer exists. If a multi-group call fails with a page-level error (300 or
@@ -40,7 +47,12 @@ Error mapping (:meth:`OkApi.check`):
 
 * FLOOD_BLOCKED 8, LIMIT_REACHED 11 → :class:`ThrottledError` (paced retry with backoff).
 * UNKNOWN 1, SERVICE 2 → :class:`TransientError` (retried).
-* PERMISSION_DENIED 10, PARAM_API_KEY 101, PARAM_SESSION_EXPIRED 102, PARAM_SESSION_KEY
+* PERMISSION_DENIED 10 for ``mediatopic.getTopics`` of one group (``gid``): that group
+  refuses us its content → :class:`OkPageError`, page status ``private``. The same code for
+  ``url.getInfo`` or ``group.getInfo`` (methods of the application's VALUABLE_ACCESS
+  permission, asked for many groups at once), or for the topics of every open group of a
+  batch (:data:`DENIED_ALL_MIN` or more), is a refusal of the application → :class:`AuthError`.
+* PARAM_API_KEY 101, PARAM_SESSION_EXPIRED 102, PARAM_SESSION_KEY
   103, PARAM_SIGNATURE 104, PARAM_RESIGNATURE 105, PARAM_SESSION_KEY_CHANGED 107,
   SESSION_REQUIRED 453 → :class:`AuthError` (fails at once, not retryable).
 * NOT_FOUND 300, GROUP_RESTRICTION 456 → :class:`OkPageError`: a fact about one page, not
@@ -53,7 +65,9 @@ Page status (:func:`parse`):
   ``members_count``.
 * ``not_found``: missing from the group.getInfo answer, or NOT_FOUND 300 for the group
   (from group.getInfo asked for that group alone, or from mediatopic.getTopics).
-* ``private``: GROUP_RESTRICTION 456 ("the group has restricted the operation", e.g. to
+* ``not_found`` too: a page given by name that url.getInfo does not resolve to a group.
+* ``private``: PERMISSION_DENIED 10 for the group's topics (see above), GROUP_RESTRICTION
+  456 ("the group has restricted the operation", e.g. to
   its members: the page exists but its content is not public, so it is neither deleted nor
   banned), or ``access_type`` CLOSED/SECRET in group.getInfo (documented values of that
   field; no topics are requested for such a group).
@@ -67,27 +81,28 @@ Page status (:func:`parse`):
 from __future__ import annotations
 
 import hashlib
-import logging
-from collections.abc import Iterable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from ..contract import ContractError
-from ..period import Period
-from .counters import counter
-from .http import ApiAccount, ApiError, AuthError, JsonApi, ThrottledError, TransientError
-from .landing import LandingBatch
+from ...extract.counters import to_int
+from ...extract.http import ApiAccount, ApiError, AuthError, JsonApi, ThrottledError, TransientError
+from .. import PLATFORMS
 
-log = logging.getLogger(__name__)
-
-CONN_ID = "ok_api"
-DEFAULT_HOST = "https://api.ok.ru"
-DEFAULT_RATE = 5.0  # requests per second; the connection's extra "rate" overrides it
-ENDPOINT = "fb.do"
 PLATFORM = "ok"
+RECORD = PLATFORMS[PLATFORM]
+CONN_ID = RECORD.conn_id
+DEFAULT_HOST = "https://api.ok.ru"
+DEFAULT_RATE = RECORD.default_rate  # requests per second; the connection's extra "rate" overrides it
+ENDPOINT = "fb.do"
 
 GETINFO_METHOD = "group.getInfo"
+RESOLVE_METHOD = "url.getInfo"
+RESOLVED_TYPE = "GROUP"  # the url.getInfo type of a group
+WEB_PREFIX = "https://ok.ru/"  # url.getInfo is asked for https://ok.ru/<name>
+DENIED_ALL_MIN = (
+    3  # PERMISSION_DENIED for the topics of this many groups and no other answer: the application is refused
+)
 TOPICS_METHOD = "mediatopic.getTopics"
 GETINFO_MAX_UIDS = 100
 TOPICS_PAGE_SIZE = 100
@@ -110,8 +125,10 @@ PRIVATE_ACCESS = {"CLOSED", "SECRET"}
 # error codes, https://apiok.ru/en/dev/errors
 THROTTLE_CODES = {8: "FLOOD_BLOCKED", 11: "LIMIT_REACHED"}
 TRANSIENT_CODES = {1: "UNKNOWN", 2: "SERVICE"}
+PERMISSION_DENIED = 10
+GROUP_SCOPED = {TOPICS_METHOD}  # methods where PERMISSION_DENIED is about the one group asked
 AUTH_CODES = {
-    10: "PERMISSION_DENIED",
+    PERMISSION_DENIED: "PERMISSION_DENIED",
     101: "PARAM_API_KEY",
     102: "PARAM_SESSION_EXPIRED",
     103: "PARAM_SESSION_KEY",
@@ -120,8 +137,18 @@ AUTH_CODES = {
     107: "PARAM_SESSION_KEY_CHANGED",
     453: "SESSION_REQUIRED",
 }
+_FIX = f"of the Airflow connection {CONN_ID!r}"
+AUTH_HINT = f"Check the password (access token) and extra.application_key {_FIX}; retrying cannot help"
+AUTH_HINTS = {
+    101: f"Fix extra.application_key {_FIX}; retrying cannot help",
+    102: f"The session expired: renew the password (access token) {_FIX}; retrying cannot help",
+    104: (
+        f"The signature was refused: fix extra.application_secret_key (or extra.session_secret_key) {_FIX}; "
+        "retrying cannot help"
+    ),
+}
 PAGE_CODES = {300: "NOT_FOUND", 456: "GROUP_RESTRICTION"}
-PAGE_STATUS = {300: "not_found", 456: "private"}
+PAGE_STATUS = {300: "not_found", 456: "private", PERMISSION_DENIED: "private"}
 UNSIGNED = {"sig", "access_token", "session_key"}
 
 
@@ -215,189 +242,50 @@ class OkApi(JsonApi):
             raise ThrottledError(message)
         if code in TRANSIENT_CODES:
             raise TransientError(message)
+        if code == PERMISSION_DENIED and method in GROUP_SCOPED:
+            raise OkPageError(message, code, self._page_body(body, code, detail))
         if code in AUTH_CODES:
-            raise AuthError(message)
+            raise AuthError(f"{message}. {AUTH_HINTS.get(code, AUTH_HINT)}")
         if code in PAGE_CODES:
-            clean = {"error_code": code, "error_msg": detail}
-            if body.get("error_data") is not None:
-                clean["error_data"] = self.scrub(str(body["error_data"]))[:200]
-            raise OkPageError(message, code, clean)
+            raise OkPageError(message, code, self._page_body(body, code, detail))
         raise ApiError(message)
 
-
-class OkExtractor:
-    """The calls for a batch of OK pages, each landed with its response."""
-
-    platform = PLATFORM
-
-    def __init__(self, api: OkApi, *, page_size: int = TOPICS_PAGE_SIZE, max_uids: int = GETINFO_MAX_UIDS):
-        self.api = api
-        self.page_size = page_size
-        self.max_uids = max_uids
-
-    def fetch(self, batch: LandingBatch, pages: list[tuple[str, str]], period: Period) -> None:
-        """Make every call needed for these pages (page_id, platform_page_id), adding each response."""
-        uids = list(dict.fromkeys(str(uid) for _, uid in pages))
-        described: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(uids), self.max_uids):
-            self._group_info(batch, uids[start : start + self.max_uids], described)
-        start_ms = _ms(period.start_utc)
-        for uid in uids:
-            group = described.get(uid)
-            if group is None or str(group.get("access_type") or "").upper() in PRIVATE_ACCESS:
-                continue
-            self._topics(batch, uid, start_ms)
-
-    def _group_info(self, batch: LandingBatch, uids: list[str], described: dict[str, dict[str, Any]]) -> None:
-        params = {"uids": ",".join(uids), "fields": GROUP_FIELDS}
-        try:
-            response = self.api.call(GETINFO_METHOD, params)
-        except OkPageError as error:
-            batch.add(GETINFO_METHOD, params, error.body)
-            if len(uids) > 1:
-                log.info("ok group.getInfo of %d groups answered %s; asking them one by one", len(uids), error.code)
-                for uid in uids:
-                    self._group_info(batch, [uid], described)
-            return
-        batch.add(GETINFO_METHOD, params, response)
-        for group in _groups(response):
-            described[str(group.get("uid"))] = group
-
-    def _topics(self, batch: LandingBatch, uid: str, start_ms: int) -> None:
-        anchor = None
-        for _ in range(MAX_TOPIC_PAGES):
-            params = {"gid": uid, "count": self.page_size, "direction": "FORWARD", "fields": TOPIC_FIELDS}
-            if anchor:
-                params["anchor"] = anchor
-            try:
-                response = self.api.call(TOPICS_METHOD, params)
-            except OkPageError as error:
-                batch.add(TOPICS_METHOD, params, error.body)
-                return
-            batch.add(TOPICS_METHOD, params, response)
-            if not isinstance(response, dict):
-                return
-            topics = response.get("media_topics") or []
-            following = response.get("anchor")
-            if not topics or not response.get("has_more") or not following or following == anchor:
-                return
-            oldest = _int(topics[-1].get("created_ms"))
-            if oldest is not None and oldest < start_ms:
-                return
-            anchor = following
-        log.warning("ok group %s: stopped after %d pages of topics", uid, MAX_TOPIC_PAGES)
+    def _page_body(self, body: dict[str, Any], code: int, detail: str) -> dict[str, Any]:
+        """The error answer about one page as it is landed: scrubbed of secrets."""
+        clean = {"error_code": code, "error_msg": detail}
+        if body.get("error_data") is not None:
+            clean["error_data"] = self.scrub(str(body["error_data"]))[:200]
+        return clean
 
 
-def parse(records: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """page_stats rows and posts rows from the landing records of one batch alone."""
-    stream = iter(records)
-    head = next(stream, None)
-    if not head or head.get("kind") != "batch":
-        raise ContractError("ok landing batch: the first record must describe the batch")
-    platform = head.get("platform") or PLATFORM
-    period = Period.parse(head["period"])
-    start_ms, end_ms = _ms(period.start_utc), _ms(period.end_utc)
-    pages = [(str(page_id), str(uid)) for page_id, uid in head["pages"]]
-    page_ids_of: dict[str, list[str]] = {}
-    for page_id, uid in pages:
-        page_ids_of.setdefault(uid, []).append(page_id)
-
-    seen: dict[str, tuple[str, int | None, datetime]] = {}  # uid -> (status, followers, observed_at)
-    topic_status: dict[str, str] = {}
-    posts: dict[tuple[str, str], dict[str, Any]] = {}
-    for record in stream:
-        if record.get("kind") != "call":
-            continue
-        method, params, response = record.get("method"), record.get("params") or {}, record.get("response")
-        if method == GETINFO_METHOD:
-            received = datetime.fromisoformat(record["received_at"]).astimezone(UTC)
-            uids = [u for u in str(params.get("uids") or "").split(",") if u]
-            code = _error_code(response)
-            if code is not None:
-                if len(uids) == 1 and code in PAGE_STATUS:
-                    seen[uids[0]] = (PAGE_STATUS[code], None, received)
-                continue
-            by_uid = {str(g.get("uid")): g for g in _groups(response)}
-            for uid in uids:
-                group = by_uid.get(uid)
-                if group is None:
-                    seen[uid] = ("not_found", None, received)
-                elif str(group.get("access_type") or "").upper() in PRIVATE_ACCESS:
-                    seen[uid] = ("private", None, received)
-                else:
-                    seen[uid] = ("active", _int(group.get("members_count")), received)
-        elif method == TOPICS_METHOD:
-            uid = str(params.get("gid"))
-            code = _error_code(response)
-            if code is not None:
-                if code in PAGE_STATUS:
-                    topic_status[uid] = PAGE_STATUS[code]
-                continue
-            for topic in response.get("media_topics") or [] if isinstance(response, dict) else []:
-                created = _int(topic.get("created_ms"))
-                if created is None or not start_ms <= created < end_ms:
-                    continue
-                for page_id in page_ids_of.get(uid, []):
-                    row = _post_row(page_id, platform, topic, created)
-                    posts[(page_id, row["post_id"])] = row
-
-    stats, active = [], set()
-    for page_id, uid in pages:
-        if uid not in seen:
-            raise ContractError(f"ok landing batch {head.get('batch')}: no group.getInfo answer covers page {page_id}")
-        status, followers, observed_at = seen[uid]
-        if status == "active" and uid in topic_status:
-            status, followers = topic_status[uid], None
-        if status == "active":
-            active.add(page_id)
-        stats.append(
-            {
-                "page_id": page_id,
-                "platform": platform,
-                "period": str(period),
-                "observed_at": observed_at,
-                "status": status,
-                "followers": followers if status == "active" else None,
-                "platform_gov_mark": None,
-            }
-        )
-    return stats, [row for (page_id, _), row in posts.items() if page_id in active]
+def resolved_uid(response: Any) -> str | None:
+    """The group id of a url.getInfo answer; None for an error answer or an object that is not a group."""
+    if not isinstance(response, dict) or "error_code" in response:
+        return None
+    if str(response.get("type") or "").upper() != RESOLVED_TYPE:
+        return None
+    uid = to_int(response.get("objectIdStr") or response.get("objectId"))
+    return str(uid) if uid is not None and uid > 0 else None
 
 
-def _post_row(page_id: str, platform: str, topic: dict[str, Any], created_ms: int) -> dict[str, Any]:
-    return {
-        "page_id": page_id,
-        "platform": platform,
-        "post_id": str(topic.get("id")),
-        "published_at": datetime.fromtimestamp(created_ms / 1000, UTC),
-        "views": counter(topic.get("views_count")),
-        "likes": counter((topic.get("like_summary") or {}).get("count")),
-        "comments": counter((topic.get("discussion_summary") or {}).get("comments_count")),
-        "reposts": counter((topic.get("reshare_summary") or {}).get("count")),
-    }
+def web_address(name: str) -> str:
+    """The web address of a page given by name, as url.getInfo is asked for it."""
+    return WEB_PREFIX + name
 
 
-def _groups(response: Any) -> list[dict[str, Any]]:
+def groups_of(response: Any) -> list[dict[str, Any]]:
     """The group objects of a group.getInfo answer: a list, or documented as {"groups": [...]}."""
     if isinstance(response, dict):
         response = response.get("groups")
     return [g for g in response or [] if isinstance(g, dict)] if isinstance(response, list) else []
 
 
-def _error_code(response: Any) -> int | None:
+def error_code(response: Any) -> int | None:
+    """OK's error code of an error answer, None for any other answer."""
     if isinstance(response, dict) and "error_code" in response:
-        return _int(response["error_code"])
+        return to_int(response["error_code"])
     return None
 
 
-def _int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _ms(moment: datetime) -> int:
+def ms(moment: datetime) -> int:
     return round(moment.timestamp() * 1000)

@@ -11,15 +11,10 @@ from fakes.ok_server import FakeGroup, FakeOk, topic
 from gospublic_rating.contract import SCHEMAS
 from gospublic_rating.extract.http import ApiAccount, AuthError
 from gospublic_rating.extract.landing import Landing, LandingBatch
-from gospublic_rating.extract.ok import (
-    DEFAULT_HOST,
-    OkApi,
-    OkExtractor,
-    parse,
-    session_secret,
-    signature,
-)
 from gospublic_rating.period import Period
+from gospublic_rating.platforms.ok.api import DEFAULT_HOST, OkApi, session_secret, signature
+from gospublic_rating.platforms.ok.parser import parse
+from gospublic_rating.platforms.ok.planner import OkExtractor
 
 TOKEN = "tok-9f8e7d6c-SECRET"
 APP_KEY = "CBAPUBLICKEY"
@@ -98,6 +93,7 @@ def test_signed_request_is_accepted_and_a_wrong_secret_fails_fast():
         with pytest.raises(AuthError) as caught:
             OkExtractor(bad).fetch(LandingBatch("ok", 0, str(PERIOD), []), pages_of("1"), PERIOD)
         assert "PARAM_SIGNATURE (104)" in str(caught.value)
+        assert "'ok_api'" in str(caught.value) and "extra.application_secret_key" in str(caught.value)
         assert len(server.requests) == before + 1  # no retry
         for secret in (*SECRETS, "wrong-SECRET", session_secret(TOKEN, "wrong-SECRET")):
             assert secret not in str(caught.value)
@@ -344,3 +340,106 @@ def test_built_from_the_ok_api_connection(monkeypatch):
         extractor.fetch(batch, pages_of("1"), PERIOD)
     assert api.calls == 2 and api.pacer.interval == pytest.approx(0.01)
     assert [p["post_id"] for p in parse(batch.records)[1]] == ["z"]
+
+
+# --- pages given by name: url.getInfo ----------------------------------------------------
+
+
+def test_pages_given_by_name_are_resolved_by_url_getinfo_before_group_getinfo():
+    groups = {
+        "5100": FakeGroup(members=11, topics=[topic("n1", mid(6), views=3)], shortname="minzdrav"),
+        "5200": FakeGroup(members=22, topics=[topic("g1", mid(7), views=4)]),
+    }
+    pages = [("ok:minzdrav", "minzdrav"), ("ok:5200", "5200"), ("ok:nosuchpage", "nosuchpage"), ("ok:ivanov", "ivanov")]
+    with fake(groups, profiles={"ivanov": "777"}) as server:
+        batch, api = run(server, pages)
+        methods = [p["method"] for p in server.calls()]
+        asked = [p["uids"] for p in server.calls("group.getInfo")]
+    # one url.getInfo per name, then group.getInfo with numeric ids only
+    assert methods[:4] == ["url.getInfo"] * 3 + ["group.getInfo"]
+    assert asked == ["5100,5200"]
+    assert [r["params"]["url"] for r in batch.records if r.get("method") == "url.getInfo"] == [
+        "https://ok.ru/minzdrav",
+        "https://ok.ru/nosuchpage",
+        "https://ok.ru/ivanov",
+    ]
+    stats, posts = parse(batch.records)
+    got = {pid: (row["status"], row["followers"]) for pid, row in by_page(stats).items()}
+    # an unknown name (NOT_FOUND) and a personal profile (type USER) are not_found, never lost
+    assert got == {
+        "ok:minzdrav": ("active", 11),
+        "ok:5200": ("active", 22),
+        "ok:nosuchpage": ("not_found", None),
+        "ok:ivanov": ("not_found", None),
+    }
+    assert [r["page_id"] for r in stats] == [p for p, _ in pages]  # the batch's order
+    assert sorted((p["page_id"], p["post_id"]) for p in posts) == [("ok:5200", "g1"), ("ok:minzdrav", "n1")]
+    # the reason is in the landing archive: the answer of url.getInfo
+    answers = [r["response"] for r in batch.records if r.get("method") == "url.getInfo"]
+    assert answers[1]["error_code"] == 300 and answers[2]["type"] == "USER"
+
+
+def test_the_fake_follows_the_documentation_a_name_in_group_getinfo_finds_nothing():
+    groups = {"5100": FakeGroup(members=11, shortname="minzdrav")}
+    with fake(groups) as server:
+        api = make_api(server)
+        assert api.call("group.getInfo", {"uids": "minzdrav", "fields": "uid,members_count"}) == {"groups": []}
+        answer = api.call("url.getInfo", {"url": "https://ok.ru/minzdrav"})
+    assert answer == {"objectId": 5100, "objectIdStr": "5100", "type": "GROUP"}
+
+
+def test_parse_without_the_resolution_of_a_named_page_is_malformed():
+    from gospublic_rating.extract.landing import MalformedLanding
+
+    groups = {"5100": FakeGroup(members=11, shortname="minzdrav")}
+    with fake(groups) as server:
+        batch, _ = run(server, [("ok:minzdrav", "minzdrav")])
+    records = [r for r in batch.records if r.get("method") != "url.getInfo"]
+    with pytest.raises(MalformedLanding, match="ok:minzdrav"):
+        parse(records)
+
+
+def test_a_name_resolving_to_a_group_also_given_by_id_is_asked_once():
+    groups = {"5100": FakeGroup(members=11, topics=[topic("n1", mid(6))], shortname="minzdrav")}
+    with fake(groups) as server:
+        batch, _ = run(server, [("ok:minzdrav", "minzdrav"), ("ok:5100", "5100")])
+        assert [p["uids"] for p in server.calls("group.getInfo")] == ["5100"]
+        assert len(server.calls("mediatopic.getTopics")) == 1
+    stats, posts = parse(batch.records)
+    assert [r["status"] for r in stats] == ["active", "active"]
+    assert sorted(p["page_id"] for p in posts) == ["ok:5100", "ok:minzdrav"]
+
+
+# --- PERMISSION_DENIED: one group, or the application ------------------------------------
+
+
+def test_permission_denied_for_one_group_is_a_private_page_and_the_others_go_on():
+    groups = {
+        "1": FakeGroup(members=10, topics=[topic("a", mid(3))]),
+        "2": FakeGroup(members=20, denied=True),
+        "3": FakeGroup(members=30, topics=[topic("c", mid(4))]),
+    }
+    with fake(groups) as server:
+        batch, _ = run(server, pages_of("1", "2", "3"))
+    stats, posts = parse(batch.records)
+    assert {r["page_id"]: (r["status"], r["followers"]) for r in stats} == {
+        "ok:1": ("active", 10),
+        "ok:2": ("private", None),
+        "ok:3": ("active", 30),
+    }
+    assert sorted(p["post_id"] for p in posts) == ["a", "c"]
+
+
+def test_permission_denied_for_every_open_group_is_a_refused_application():
+    groups = {uid: FakeGroup(members=1, denied=True) for uid in ("1", "2", "3")}
+    with fake(groups) as server, pytest.raises(AuthError, match="ok_api") as caught:
+        run(server, pages_of("1", "2", "3"))
+    assert "PERMISSION_DENIED (10)" in str(caught.value)
+
+
+def test_permission_denied_for_group_getinfo_is_a_refused_application():
+    with fake({"1": FakeGroup(members=1)}, getinfo_error=10, getinfo_error_uids={"1"}) as server:
+        with pytest.raises(AuthError, match="PERMISSION_DENIED") as caught:
+            run(server, pages_of("1"))
+        assert len(server.calls("group.getInfo")) == 1  # not retried, not asked group by group
+    assert "ok_api" in str(caught.value)

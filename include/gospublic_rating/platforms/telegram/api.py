@@ -68,28 +68,22 @@ logs at DEBUG are redacted by the filter that :mod:`.http` installs.
 
 from __future__ import annotations
 
-import logging
-import re
-from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
 
-from ..period import Period
-from .counters import counter
-from .http import ApiAccount, ApiError, AuthError, JsonApi, QuotaError, ThrottledError, TransientError
-from .landing import LandingBatch
+from ...extract.http import ApiAccount, ApiError, AuthError, JsonApi, QuotaError, ThrottledError, TransientError
+from .. import PLATFORMS
 
-log = logging.getLogger(__name__)
-
-CONN_ID = "tgstat_api"
+PLATFORM = "telegram"
+RECORD = PLATFORMS[PLATFORM]
+CONN_ID = RECORD.conn_id
 DEFAULT_HOST = "https://api.tgstat.ru"
-DEFAULT_RATE = 1.0  # requests per second; TGStat documents no limit, only flood_control answers
+DEFAULT_RATE = RECORD.default_rate  # requests per second; TGStat documents no limit, only flood_control answers
 PAGE_LIMIT = 50  # largest ``limit`` of channels/posts
 MAX_OFFSET = 1000  # offsets at or past this move the time window instead
 STAT_MULTI_MAX = 50  # post ids per posts/stat-multi call
 
 COUNTERS = ("shares_count", "comments_count", "reactions_count")
-_MULTI_KEYS = {
+MULTI_KEYS = {
     "views": "viewsCount",
     "shares_count": "sharesCount",
     "comments_count": "commentsCount",
@@ -112,7 +106,7 @@ _TRANSIENT = {"outdated_statistics", "unknown_error"}
 class TgstatApi(JsonApi):
     """The TGStat API: the token goes in the ``token`` query parameter, errors in the body."""
 
-    platform = "telegram"
+    platform = PLATFORM
 
     def __init__(self, account: ApiAccount, *, rate: float = DEFAULT_RATE, **options: Any):
         super().__init__(account, rate=rate, **options)
@@ -156,184 +150,3 @@ class TgstatApi(JsonApi):
 
     def get(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         return self.call(method, params, http="GET")
-
-
-class TgstatExtractor:
-    """All the calls for a batch of Telegram pages, each answer kept in the landing batch."""
-
-    platform = "telegram"
-
-    def __init__(self, api: TgstatApi, *, page_limit: int = PAGE_LIMIT, max_offset: int = MAX_OFFSET):
-        self.api = api
-        self.page_limit = page_limit
-        self.max_offset = max_offset
-
-    def fetch(self, batch: LandingBatch, pages: list[tuple[str, str]], period: Period) -> None:
-        """Make every call needed for these pages (page_id, channel username), adding each
-        response with batch.add(method, params, response)."""
-        start, end = int(period.start_utc.timestamp()), int(period.end_utc.timestamp())
-        for _page_id, username in pages:
-            channel = channel_param(username)
-            params = {"channelId": channel}
-            body = self.api.get("channels/get", params)
-            batch.add("channels/get", params, body)
-            if body["status"] != "ok":
-                continue  # channel_not_found: the page's status says so; go on
-            items = self._posts(batch, channel, start, end)
-            lacking = list(
-                dict.fromkeys(
-                    item["id"]
-                    for item in items
-                    if start <= _int(item.get("date")) < end
-                    and not item.get("is_deleted")
-                    and any(key not in item for key in COUNTERS)
-                )
-            )
-            for first in range(0, len(lacking), STAT_MULTI_MAX):
-                chunk = lacking[first : first + STAT_MULTI_MAX]
-                params = {"channelId": channel, "postsIds": ",".join(str(i) for i in chunk)}
-                batch.add("posts/stat-multi", params, self.api.get("posts/stat-multi", params))
-
-    def _posts(self, batch: LandingBatch, channel: str, start: int, end: int) -> list[dict[str, Any]]:
-        """The posts of [start, end], page by page; the window's end moves back past max_offset."""
-        items: list[dict[str, Any]] = []
-        window: list[dict[str, Any]] = []  # the items of the current time window
-        window_end, offset = end, 0
-        while True:
-            params = {
-                "channelId": channel,
-                "startTime": start,
-                "endTime": window_end,
-                "limit": self.page_limit,
-                "offset": offset,
-                "hideDeleted": 1,
-            }
-            body = self.api.get("channels/posts", params)
-            batch.add("channels/posts", params, body)
-            if body["status"] != "ok":
-                break  # channel_not_found between the two calls
-            response = body["response"] or {}
-            page = response.get("items") or []
-            items.extend(page)
-            window.extend(page)
-            offset += len(page)
-            total = response.get("total_count")
-            if len(page) < self.page_limit or (isinstance(total, int) and offset >= total):
-                break
-            if offset + self.page_limit > self.max_offset:
-                oldest = min(_int(item.get("date")) for item in window)
-                if not start < oldest < window_end:
-                    log.warning("TGStat %s: more than %d posts at %d; the rest is skipped", channel, offset, oldest)
-                    break
-                window_end, offset, window = oldest, 0, []
-        return items
-
-
-def channel_param(username: str) -> str:
-    """``channelId`` of a channel username (lower-case, no @, as in the registry)."""
-    return "@" + _username(username)
-
-
-def _username(value: str) -> str:
-    name = str(value).strip()
-    name = re.sub(r"^(https?://)?(t\.me|telegram\.me)/", "", name)
-    return name.lstrip("@").strip("/").lower()
-
-
-def parse(records: Iterable[dict]) -> tuple[list[dict], list[dict]]:
-    """page_stats rows and posts rows (dicts with exactly the contract columns) from the landing
-    records of one batch alone. observed_at = received_at of the channels/get call."""
-    records = iter(records)
-    head = next(records, None)
-    if not head or head.get("kind") != "batch":
-        raise ValueError("a landing batch starts with its batch record")
-    period = Period.parse(head["period"])
-    start, end = period.start_utc, period.end_utc
-    pages = [(page_id, platform_page_id) for page_id, platform_page_id in head["pages"]]
-    page_of = {_username(platform_page_id): page_id for page_id, platform_page_id in pages}
-
-    info: dict[str, tuple[str, dict]] = {}
-    items: dict[str, dict[str, dict]] = {page_id: {} for page_id, _ in pages}
-    multi: dict[tuple[str, str], dict] = {}
-    for record in records:
-        if record.get("kind") != "call":
-            continue
-        page_id = page_of.get(_username(record["params"].get("channelId", "")))
-        if page_id is None:
-            raise ValueError(
-                f"landing call {record['method']} for {record['params'].get('channelId')!r}: not a page of the batch"
-            )
-        body = record["response"] or {}
-        ok = body.get("status") == "ok"
-        if record["method"] == "channels/get":
-            info[page_id] = (record["received_at"], body)
-        elif record["method"] == "channels/posts" and ok:
-            for item in (body["response"] or {}).get("items") or []:
-                items[page_id].setdefault(str(item["id"]), item)
-        elif record["method"] == "posts/stat-multi" and ok:
-            answer = body["response"]
-            for entry in answer.get("items", []) if isinstance(answer, dict) else answer or []:
-                multi[(page_id, str(entry.get("postId")))] = entry
-
-    stats, posts = [], []
-    for page_id, platform_page_id in pages:
-        if page_id not in info:
-            raise ValueError(f"landing batch has no channels/get answer for {page_id} ({platform_page_id})")
-        received_at, body = info[page_id]
-        active = body.get("status") == "ok"
-        channel = (body.get("response") or {}) if active else {}
-        followers = channel.get("participants_count")
-        stats.append(
-            {
-                "page_id": page_id,
-                "platform": "telegram",
-                "period": str(period),
-                "observed_at": datetime.fromisoformat(received_at).astimezone(UTC),
-                "status": "active" if active else "not_found",
-                "followers": int(followers) if active and followers is not None else None,
-                "platform_gov_mark": None,
-            }
-        )
-        if not active:
-            continue
-        seen: set[str] = set()
-        for tgstat_id, item in items[page_id].items():
-            if item.get("is_deleted") or item.get("date") is None:
-                continue
-            published = datetime.fromtimestamp(_int(item["date"]), UTC)
-            if not start <= published < end:
-                continue
-            post_id = _post_id(item)
-            if post_id in seen:
-                continue
-            seen.add(post_id)
-            extra = multi.get((page_id, tgstat_id), {})
-
-            def read(key: str, item=item, extra=extra) -> int:
-                return counter(item.get(key) if key in item else extra.get(_MULTI_KEYS[key]))
-
-            posts.append(
-                {
-                    "page_id": page_id,
-                    "platform": "telegram",
-                    "post_id": post_id,
-                    "published_at": published,
-                    "views": read("views"),
-                    "likes": read("reactions_count"),
-                    "comments": read("comments_count"),
-                    "reposts": read("shares_count"),
-                }
-            )
-    return stats, posts
-
-
-def _post_id(item: dict) -> str:
-    match = re.search(r"/(\d+)/?$", str(item.get("link") or ""))
-    return match.group(1) if match else str(item["id"])
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0

@@ -12,20 +12,20 @@ from fakes.clock import VirtualClock
 from fakes.vk_server import FakeVk
 from gospublic_rating.extract.http import ApiAccount, ApiError, AuthError, ThrottledError, TransientError
 from gospublic_rating.extract.landing import Landing, LandingBatch
-from gospublic_rating.extract.vk import (
+from gospublic_rating.period import Period
+from gospublic_rating.platforms.vk.api import (
     API_VERSION,
     DEFAULT_HOST,
     DEFAULT_RATE,
     VkApi,
     VkError,
-    VkExtractor,
     VkPageError,
     execute_outcomes,
-    parse,
     wall_calls,
     wall_script,
 )
-from gospublic_rating.period import Period
+from gospublic_rating.platforms.vk.parser import parse
+from gospublic_rating.platforms.vk.planner import VkExtractor
 
 TOKEN = "vk1.a.SECRET-token-4242"
 PERIOD = Period(2026, 10)
@@ -494,9 +494,14 @@ def test_call_count_is_the_minimum_for_600_pages():
     assert len(rows) == sum(len(expected_posts("", groups[g]["posts"])) for g in active)
 
 
+def test_wall_get_asks_for_the_owners_posts_only():
+    code = wall_script([(5, 0), (7, 100)])
+    assert code.count('"filter":"owner"') == 2  # visitors' posts on an open wall are not the page's posts
+
+
 def test_wall_script_round_trips():
     calls = [(1, 0), (22, 100), (333, 2500)]
     code = wall_script(calls)
     assert code.startswith("return [API.wall.get(") and code.endswith("];")
-    assert '{"owner_id":-22,"count":100,"offset":100}' in code
+    assert '{"owner_id":-22,"count":100,"offset":100,"filter":"owner"}' in code
     assert wall_calls(code) == calls

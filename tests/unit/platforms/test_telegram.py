@@ -8,18 +8,14 @@ from datetime import UTC, datetime
 
 import pytest
 from fakes.clock import VirtualClock
-from fakes.tgstat_server import FakeTgstat, post
+from fakes.telegram_server import FakeTgstat, post
 from gospublic_rating.extract import http as http_module
 from gospublic_rating.extract.http import ApiAccount, AuthError, QuotaError
 from gospublic_rating.extract.landing import Landing, LandingBatch
-from gospublic_rating.extract.tgstat import (
-    CONN_ID,
-    DEFAULT_HOST,
-    TgstatApi,
-    TgstatExtractor,
-    parse,
-)
 from gospublic_rating.period import MOSCOW, Period
+from gospublic_rating.platforms.telegram.api import CONN_ID, DEFAULT_HOST, TgstatApi
+from gospublic_rating.platforms.telegram.parser import parse
+from gospublic_rating.platforms.telegram.planner import TgstatExtractor
 
 TOKEN = "tgstat-secret-token-7f3a9c"
 PERIOD = Period(2026, 10)

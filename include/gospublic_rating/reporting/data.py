@@ -1,0 +1,317 @@
+"""Everything the report reads from a published snapshot.
+
+The only module of :mod:`gospublic_rating.reporting` that knows the snapshot's tables. It
+reads them with :func:`warehouse.open_reader` (the DuckDB file or PostgreSQL alike; the run's
+lake folder is never needed) into an in-memory DuckDB under the same schema name, so the
+SQL below, and the views as :mod:`warehouse.schema` declares them, run unchanged whatever
+the back end. Results come back as simple dataclasses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from .. import warehouse
+from ..methodology import Indicator as Definition
+from ..methodology import parse
+from ..models import connect
+from ..period import Period
+from ..report import SnapshotNotFound
+from ..warehouse.schema import SCHEMA, VIEWS
+
+# The groups of «Что исправить»: what is wrong, and the indicator a fix raises
+# (docs/methodology.md §12).
+FIX_GROUPS = {
+    "no_page": ("Нет живой страницы на обязательной площадке", "I1"),
+    "no_mark": ("Страница без отметки «Госорганизация»", "I2"),
+    "no_pos": ("Страница не подключена к ПОС", "I3"),
+    "no_admin": ("Нет обученного администратора", "I4"),
+    "irregular": ("Нерегулярная страница", "I5"),
+}
+# The tables the views read; the report reads them for every snapshot (small), the rest for its own.
+_ALL_SNAPSHOTS = ("runs", "ranking")
+_OWN_SNAPSHOT = ("indicators", "indicator_definitions", "validations", "organizations", "page_metrics")
+
+
+@dataclass(frozen=True)
+class Run:
+    snapshot_id: str
+    period: str
+    source: str
+    is_demo: bool
+    version: int
+    methodology_version: str
+    published_at: datetime
+    page_stats_coverage: float
+    pages_count: int
+    posts_count: int
+    content_hash: str
+    methodology_toml: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    indicator: str
+    block: int
+    value: float | None
+    score: float
+    numerator: float | None
+    denominator: float | None
+    clip_low: float | None
+    clip_high: float | None
+
+
+@dataclass
+class Region:
+    region_code: str
+    region_name: str
+    federal_district: str
+    block1: float
+    block2: float
+    total: float
+    points: float
+    place: int
+    shared: bool
+    previous_place: int | None = None
+    indicators: dict[str, Indicator] = field(default_factory=dict)
+    history: list[tuple[str, int, float]] = field(default_factory=list)  # (period, place, points)
+
+
+@dataclass(frozen=True)
+class Check:
+    stage: str
+    suite: str
+    chunk: str | None
+    success: bool
+    evaluated: int
+    successful: int
+    rows: int
+
+
+@dataclass(frozen=True)
+class FixItem:
+    region_code: str
+    group: str
+    org_id: str
+    org_name: str
+    org_kind: str
+    platform: str | None
+    page_id: str | None
+    link: str | None
+
+
+@dataclass
+class Report:
+    run: Run
+    definitions: tuple[Definition, ...]  # snapshot.indicator_definitions, in indicator order
+    regions: list[Region]
+    previous_snapshot_id: str | None
+    checks: list[Check]
+    fix_counts: dict[tuple[str, str], int]  # (region, group) -> items
+    fixed_values: dict[tuple[str, str], dict[str, float | None]]  # (region, group) -> indicator -> value
+    fix_items: list[FixItem] | None = None  # the full lists, when asked for
+
+
+@contextlib.contextmanager
+def _local_copy(where: str | Path | None, ref: str | None = None, own: bool = True) -> Iterator[tuple]:
+    """(in-memory DuckDB holding ``snapshot.*``, snapshot id of ``ref``): runs and ranking of every
+    snapshot (for the views), and, when ``own``, the other tables of the snapshot ``ref`` only."""
+    try:
+        with warehouse.open_reader(where) as reader, connect() as con:
+            con.execute(f"create schema {SCHEMA}")
+            for name in _ALL_SNAPSHOTS:
+                _copy_in(con, name, reader.read(name))
+            snapshot_id = _resolve(con, ref)
+            for name in _OWN_SNAPSHOT if own else ():
+                _copy_in(con, name, reader.read(name, snapshot_id))
+            for _, sql in VIEWS.values():
+                con.execute(sql)
+            yield con, snapshot_id
+    except warehouse.WarehouseMissing as error:
+        raise SnapshotNotFound(str(error)) from None
+
+
+def _copy_in(con: duckdb.DuckDBPyConnection, name: str, data: pa.Table) -> None:
+    con.register("incoming", data)
+    try:
+        con.execute(f"create table {SCHEMA}.{name} as select * from incoming")
+    finally:
+        con.unregister("incoming")
+
+
+def _resolve(con: duckdb.DuckDBPyConnection, ref: str | None) -> str | None:
+    """The snapshot id of ``ref``: a snapshot id, or a period (its newest snapshot), or the newest of all;
+    None when nothing is published."""
+    row = con.execute(
+        f"select snapshot_id from {SCHEMA}.runs where $ref is null or snapshot_id = $ref or period = $ref "
+        "order by snapshot_id = $ref desc, published_at desc limit 1",
+        {"ref": ref},
+    ).fetchall()
+    if row:
+        return row[0][0]
+    if ref is None:
+        return None
+    raise SnapshotNotFound(f"no snapshot {ref}")
+
+
+def load(where: str | Path | None, ref: str | None, items: bool = False, region: str | None = None) -> Report:
+    """The report's data of snapshot ``ref`` in the warehouse ``where`` (None: the configured one).
+
+    ``items``: also the full «Что исправить» lists (of ``region`` only, where given).
+    """
+    with _local_copy(where, ref) as (con, snapshot_id):
+        if snapshot_id is None:
+            raise SnapshotNotFound("nothing has been published yet")
+        run = Run(
+            *con.execute(
+                "select snapshot_id, period, source, is_demo, version, methodology_version, published_at, "
+                "page_stats_coverage, pages_count, posts_count, content_hash, methodology_toml "
+                f"from {SCHEMA}.runs where snapshot_id = ?",
+                [snapshot_id],
+            ).fetchone()
+        )
+        definitions = tuple(
+            Definition(id_, block, name, kind, weight, name_ru, name_en, formula)
+            for id_, block, name, kind, weight, name_ru, name_en, formula in con.execute(
+                f"select indicator, block, name, kind, weight, name_ru, name_en, formula "
+                f"from {SCHEMA}.indicator_definitions order by indicator"
+            ).fetchall()
+        )
+        regions = {
+            row[0]: Region(*row)
+            for row in con.execute(
+                "select region_code, region_name, coalesce(federal_district, ''), block1, block2, total, points, "
+                f"place, count(*) over (partition by place) > 1 from {SCHEMA}.ranking where snapshot_id = ? "
+                "order by place, region_code",
+                [snapshot_id],
+            ).fetchall()
+        }
+        for code, *values in con.execute(
+            "select region_code, indicator, block, value, score, numerator, denominator, clip_low, clip_high "
+            f"from {SCHEMA}.indicators order by region_code, indicator"
+        ).fetchall():
+            regions[code].indicators[values[0]] = Indicator(*values)
+        previous = con.execute(
+            f"select distinct snapshot_id from {SCHEMA}.latest_ranking where period = ? and source = ?",
+            [str(Period.parse(run.period).previous()), run.source],
+        ).fetchall()
+        previous_id = previous[0][0] if previous else None
+        for code, place in con.execute(
+            f"select region_code, place from {SCHEMA}.ranking where snapshot_id = ?", [previous_id]
+        ).fetchall():
+            if code in regions:
+                regions[code].previous_place = place
+        for code, period, place, points in con.execute(
+            f"select region_code, period, place, points from {SCHEMA}.ranking_history "
+            "where source = ? and period <= ? order by period",
+            [run.source, run.period],
+        ).fetchall():
+            if code in regions:
+                regions[code].history.append((period, place, points))
+        checks = [
+            Check(*row)
+            for row in con.execute(
+                "select stage, suite, chunk, success, evaluated_expectations, successful_expectations, "
+                f"rows_validated from {SCHEMA}.validations order by stage, suite, chunk"
+            ).fetchall()
+        ]
+        mandatory = list(parse(run.methodology_version, run.methodology_toml).mandatory_platforms)
+        counts, fixed = _fix_summary(con, mandatory)
+        listed = _fix_items(con, mandatory, region) if items else None
+    return Report(run, definitions, list(regions.values()), previous_id, checks, counts, fixed, listed)
+
+
+def history(where: str | Path | None, region: str | None = None) -> list[tuple]:
+    """(period, source, region_code, region_name, place, points, version) rows of snapshot.ranking_history,
+    of every region or those whose code is ``region`` or whose name contains it."""
+    with _local_copy(where, own=False) as (con, _):
+        return con.execute(
+            "select period, source, region_code, region_name, place, points, version "
+            f"from {SCHEMA}.ranking_history where $region is null or region_code = $region "
+            "or region_name ilike '%' || $region || '%' order by region_code, source, period",
+            {"region": region},
+        ).fetchall()
+
+
+# One row per (region, group, organisation, page) that costs the region points; the
+# snapshot's own tables only (the local copy holds no other snapshot's).
+_FIX_ITEMS_SQL = f"""
+with pm as (select * from {SCHEMA}.page_metrics),
+orgs as (select * from {SCHEMA}.organizations),
+need as (select o.*, p.platform from orgs as o cross join unnest($mandatory::varchar[]) as p(platform)),
+items as (
+    select n.region_code, 'no_page' as grp, n.org_id, n.platform, null::varchar as page_id
+    from need as n
+    where not exists (select 1 from pm where pm.org_id = n.org_id and pm.platform = n.platform and pm.is_live)
+    union all
+    select region_code, 'no_mark', org_id, platform, page_id from pm
+    where is_live and list_contains($mandatory::varchar[], platform) and not gov_mark
+    union all
+    select region_code, 'no_pos', org_id, platform, page_id from pm
+    where is_live and list_contains($mandatory::varchar[], platform) and not pos_connected
+    union all
+    select region_code, 'no_admin', org_id, null, null from orgs where not admin_qualified
+    union all
+    select region_code, 'irregular', org_id, platform, page_id from pm where is_live and not is_regular
+)
+"""
+
+
+def _fix_summary(con: duckdb.DuckDBPyConnection, mandatory: list[str]):
+    """Items per (region, group), and each region's indicator values with one group fixed.
+
+    A fix changes only what its group is about: every organisation present on every
+    mandatory platform (I1 = 1), every live mandatory page marked (I2 = 1) or connected
+    (I3 = 1), every administrator trained (I4 = 1), or every live page regular (I5 = 1; the
+    pages that become regular and have followers and views join the I6/I7 medians with their
+    own reach and engagement ratios).
+    """
+    counts = {
+        (code, group): n
+        for code, group, n in con.execute(
+            _FIX_ITEMS_SQL
+            + "select region_code, grp, count(distinct coalesce(page_id, org_id)) from items group by all",
+            {"mandatory": mandatory},
+        ).fetchall()
+    }
+    fixed: dict[tuple[str, str], dict[str, float | None]] = {}
+    for code, group in counts:
+        fixed[(code, group)] = {FIX_GROUPS[group][1]: 1.0}
+    medians = con.execute(
+        f"""
+        select region_code,
+            median(case when is_measurable then reach_ratio else (views_total / posts_count) / followers end),
+            median(case when is_measurable then engagement_ratio
+                        else (likes_total + comments_total + reposts_total) / views_total end)
+        from {SCHEMA}.page_metrics
+        where is_live and (is_measurable or (not is_regular and coalesce(followers, 0) > 0 and views_total > 0))
+        group by region_code
+        """
+    ).fetchall()
+    for code, reach, engagement in medians:
+        if (code, "irregular") in fixed:
+            fixed[(code, "irregular")].update({"I6": reach, "I7": engagement})
+    return counts, fixed
+
+
+def _fix_items(con: duckdb.DuckDBPyConnection, mandatory: list[str], region: str | None) -> list[FixItem]:
+    """Every organisation and page that costs its region points (all regions, or one)."""
+    rows = con.execute(
+        _FIX_ITEMS_SQL
+        + f"""
+        select i.region_code, i.grp, i.org_id, o.org_name, o.org_kind, i.platform, i.page_id, p.url
+        from items as i join {SCHEMA}.organizations as o using (org_id)
+        left join {SCHEMA}.page_metrics as p using (page_id)
+        where $region is null or i.region_code = $region
+        order by i.region_code, i.grp, o.org_name, i.org_id, i.platform
+        """,
+        {"mandatory": mandatory, "region": region},
+    ).fetchall()
+    return [FixItem(*row) for row in rows]
