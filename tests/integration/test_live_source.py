@@ -297,7 +297,7 @@ def test_a_platform_without_pages_is_one_empty_batch_that_needs_no_account(regis
     pipeline.extract_registry(spec)
     assert pipeline.plan_batches(spec, "max") == [0]  # an empty map would skip every task after it
     assert pipeline.extract_batch(spec, "max", 0)["calls"] == 0
-    assert pipeline.finish_platform(spec, "max") == {"page_stats": 0, "posts": 0}
+    assert pipeline.finish_platform(spec, "max") == {"page_stats": 0, "posts": 0, "calls": 0, "throttled": 0}
 
 
 def test_throttling_answers_are_counted_per_batch_and_per_run(registry_dir, connections, servers, monkeypatch):
