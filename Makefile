@@ -4,6 +4,7 @@
 #   make run    [PERIOD=YYYY-MM] [SOURCE=demo|files|live] [INPUT_DIR=folder] [REGISTRY_DIR=folder]
 #               [SCALE=orgs] [SEED=n] [METHODOLOGY=v1|v2 (default: the newest)]
 #   make test   the whole test suite (what CI runs)
+#   make ui     [UI_PORT=8080]  the Airflow UI on the project's Airflow home and database
 #   make bench  [SCALE=orgs] benchmark figures per step (time, peak memory, rows/s) into data/bench/
 #   make lint   ruff
 #   make clean  remove caches and the Airflow home (never the lake or the published snapshots)
@@ -25,6 +26,7 @@ SCALE ?=
 SEED ?=
 METHODOLOGY ?=
 PYTEST_ARGS ?=
+UI_PORT ?= 8080
 
 # Airflow: home inside the project, metadata in PostgreSQL (the local server, trust auth).
 AIRFLOW_DB ?= gospublic_airflow
@@ -47,7 +49,7 @@ RUN_ARGS = --source $(call quote,$(SOURCE)) --period $(call quote,$(PERIOD)) \
 	--scale $(call quote,$(SCALE)) --seed $(call quote,$(SEED)) --methodology $(call quote,$(METHODOLOGY))
 DATA_DIR := $(or $(GOSPUBLIC_DATA_DIR),data)
 
-.PHONY: help setup chromium airflow-db preflight run test test-fast bench lint clean clean-data
+.PHONY: help setup chromium airflow-db preflight run test test-fast bench lint clean clean-data ui
 
 # The help is the comment block at the top of this file.
 help:
@@ -84,9 +86,14 @@ run: preflight
 test: airflow-db chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The API server with the UI, in the foreground; it prints the address and the admin's password.
+ui: airflow-db
+	$(BIN)/gospublic ui --port $(call quote,$(UI_PORT))
+
 bench: airflow-db
 	$(BIN)/gospublic bench --scale $(call quote,$(or $(SCALE),150000))
 	PYTHONPATH="$(CURDIR)/tests" $(BIN)/python tests/benchmarks/bench_extract.py
+	PYTHONPATH="$(CURDIR)/tests" $(BIN)/python tests/benchmarks/bench_report.py --build
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

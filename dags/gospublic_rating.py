@@ -32,7 +32,9 @@ All logic lives in `include/gospublic_rating`; this file only wires it.
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Asset, Param, chain, dag, task
+from airflow.sdk import Param, chain, dag, task
+from gospublic_rating.alerts import RunNotifier, record_failure
+from gospublic_rating.assets import RANKING_ASSET
 from gospublic_rating.platforms import pools
 from gospublic_rating.retry import RETRIES, RETRY_DELAY, TransientOnly
 
@@ -40,7 +42,6 @@ from gospublic_rating.retry import RETRIES, RETRY_DELAY, TransientOnly
 # requests to the account's rate. (`make run` and `make test` create the pools with one slot each.)
 # The tasks of a platform that the run's methodology does not rate (max under v1) do nothing.
 PLATFORM_POOLS = pools()
-RANKING_ASSET = Asset(name="gospublic_ranking_snapshot", uri="gospublic-rating://warehouse/snapshot/ranking")
 
 
 @dag(
@@ -51,12 +52,16 @@ RANKING_ASSET = Asset(name="gospublic_ranking_snapshot", uri="gospublic-rating:/
     max_active_runs=1,
     doc_md=__doc__,
     tags=["gospublic", "rating", "monthly"],
+    # a mail on failure (task, cause, published or not) and, when enabled, a summary on success
+    on_failure_callback=RunNotifier("failure"),
+    on_success_callback=RunNotifier("success"),
     default_args={
         "owner": "gospublic-data-team",
         # only transient errors (network, I/O, lock contention) are retried; anything else fails at once
         "retries": RETRIES,
         "retry_delay": RETRY_DELAY,
         "retry_policy": TransientOnly(RETRY_DELAY),
+        "on_failure_callback": record_failure,  # keeps the cause for the run's alert
     },
     params={
         "period": Param(
@@ -99,6 +104,8 @@ def gospublic_rating():
             input_dir=params["input_dir"],
             registry_dir=params["registry_dir"],
             methodology=params.get("methodology"),
+            run_type=dag_run.run_type,
+            conf=dag_run.conf,
         )
         return spec.to_dict()
 

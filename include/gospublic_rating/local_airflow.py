@@ -2,26 +2,35 @@
 
 Everything here reads PostgreSQL directly (psycopg2, fast) and calls the `airflow` command
 only when there is something to do: `make run` pays for a migration only when the database
-is behind, and for pools only when one is missing.
+is behind, and for pools, connections and variables only when one is missing. Pools,
+connections and variables come from the deployment's file, ``deploy/airflow_settings.json``
+(:func:`import_settings`; a deployment runs ``gospublic airflow-import`` on the same file).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import psycopg2
 from psycopg2 import sql
 
-from .lake import data_dir, run_key
-from .platforms import pools
+from .lake import PROJECT_ROOT, data_dir, run_key
 
 DAG_ID = "gospublic_rating"
-# One pool per API account (see the DAG): batches of a platform call its API one at a time.
-POOLS = {pool: 1 for pool in pools().values()}
-POOL_DESCRIPTION = "one API account: batches call it one at a time"
+# Pools (one per API account: batches of a platform call its API one at a time), connections
+# with dummy values and the settings' variables: what a deployment creates in Airflow.
+SETTINGS_FILE = PROJECT_ROOT / "deploy" / "airflow_settings.json"
+# section of the file: (`airflow` command importing it, its table and key column)
+SECTIONS = {
+    "pools": (("pools", "import"), "slot_pool", "pool"),
+    "connections": (("connections", "import"), "connection", "conn_id"),
+    "variables": (("variables", "import", "--action-on-existing-key", "skip"), "variable", "key"),
+}
 UNFINISHED_TASK_STATES = (
     "running",
     "queued",
@@ -84,28 +93,59 @@ def migrations_behind(log: Path) -> bool:
         )
 
 
-def missing_pools(dbname: str) -> list[str]:
+def load_settings(path: Path = SETTINGS_FILE) -> dict[str, dict]:
+    """The sections (pools, connections, variables) of the deployment's settings file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise AirflowSetupError(f"{path}: cannot read the deployment's Airflow settings ({error})") from None
+    missing = [section for section in SECTIONS if not isinstance(data.get(section), dict)]
+    if missing:
+        raise AirflowSetupError(f"{path}: no section {', '.join(missing)}")
+    return {section: data[section] for section in SECTIONS}
+
+
+def missing_entries(dbname: str, wanted: dict[str, dict]) -> dict[str, dict]:
+    """The entries of each section that the metadata database does not have yet."""
     connection = connect(dbname)
+    missing = {}
     try:
         with connection.cursor() as cursor:
-            cursor.execute("select pool from slot_pool where pool = any(%s)", (list(POOLS),))
-            present = {name for (name,) in cursor.fetchall()}
+            for section, (_, table, column) in SECTIONS.items():
+                query = sql.SQL("select {column} from {table} where {column} = any(%s)").format(
+                    column=sql.Identifier(column), table=sql.Identifier(table)
+                )
+                cursor.execute(query, (list(wanted[section]),))
+                present = {name for (name,) in cursor.fetchall()}
+                missing[section] = {k: v for k, v in wanted[section].items() if k not in present}
     finally:
         connection.close()
-    return [name for name in POOLS if name not in present]
+    return missing
+
+
+def import_settings(sections: dict[str, dict], log: Path) -> list[str]:
+    """`airflow pools|connections|variables import` of the non-empty sections; what was imported."""
+    done = []
+    for section, entries in sections.items():
+        if not entries:
+            continue
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"{section}.json"
+            path.write_text(json.dumps(entries), encoding="utf-8")
+            _airflow(*SECTIONS[section][0], str(path), log=log)
+        done.append(f"imported {section} {', '.join(sorted(entries))}")
+    return done
 
 
 def prepare(dbname: str, log: Path) -> list[str]:
-    """Database, migrations and pools, each only when needed; returns what was done."""
+    """Database, migrations, pools, connections and variables, each only when needed; what was done."""
     done = []
     if ensure_database(dbname):
         done.append(f"created PostgreSQL database {dbname}")
     if migrations_behind(log):
         _airflow("db", "migrate", log=log)
         done.append("migrated Airflow's metadata database")
-    for pool in missing_pools(dbname):
-        _airflow("pools", "set", pool, str(POOLS[pool]), POOL_DESCRIPTION, log=log)
-        done.append(f"created pool {pool}")
+    done += import_settings(missing_entries(dbname, load_settings()), log)
     return done
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import models, settings, validation, warehouse
 from .errors import NotRetryable
-from .lake import RunLake
+from .lake import RunLake, data_dir, run_key
 from .methodology import DEFAULT_VERSION, Methodology
 from .methodology import load as load_methodology
 from .period import Period
@@ -56,13 +56,24 @@ class RunSpec:
         input_dir: str | None = None,
         registry_dir: str | None = None,
         methodology: str | None = None,
+        run_type: object = "manual",
+        conf: dict | None = None,
     ) -> RunSpec:
         """Fix what a run rates: the named period, else the last complete month before ``run_after``;
-        the named methodology, else the newest."""
+        the named methodology, else the newest.
+
+        A scheduled or backfill run (``run_type``) takes its source and registry folder from the
+        deployment's settings (:func:`settings.scheduled_inputs`), not from the params' defaults,
+        unless its ``conf`` names a source (a backfill created with ``--dag-run-conf``).
+        """
         settings.check()
         chosen = Period.parse(period) if period else Period.last_complete_before(run_after)
         chosen.require_complete(run_after)
         rules = load_methodology(methodology or DEFAULT_VERSION)  # an unknown version fails here
+        scheduled = getattr(run_type, "value", run_type) in settings.SCHEDULED_RUN_TYPES  # a DagRunType or text
+        if scheduled and "source" not in (conf or {}):
+            inputs = settings.scheduled_inputs(str(chosen))
+            source, registry_dir, input_dir = inputs["source"], inputs["registry_dir"], None
         # fails early on bad settings
         make_source(
             source, scale=scale, seed=seed, input_dir=input_dir, registry_dir=registry_dir, platforms=rules.platforms
@@ -230,6 +241,13 @@ def publish_snapshot(spec: RunSpec) -> dict:
 def event_extra(published: dict) -> dict:
     """The ``extra`` of the publication's Asset event, from what publish_snapshot returned."""
     return {key: published[key] for key in Snapshot.EVENT_KEYS}
+
+
+def publication_record(dag_run_id: str) -> dict | None:
+    """What the publish step of DAG run ``dag_run_id`` recorded (evidence/publication.json), if it ran."""
+    for path in sorted((data_dir() / "lake").glob(f"*/{run_key(dag_run_id)}/evidence/publication.json")):
+        return json.loads(path.read_text(encoding="utf-8"))
+    return None
 
 
 def _write_evidence(spec: RunSpec, record: dict) -> None:

@@ -12,10 +12,13 @@ import pytest
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 HEAVY_MODULES = {"duckdb", "pyarrow", "pandas", "numpy", "great_expectations"}
-# The retry policy module, the errors it knows and the platform registry are light on purpose.
-# Nothing else of the project may load while the scheduler parses.
+# The retry policy module, the errors it knows, the alerts' callbacks, the Asset and the
+# platform registry are light on purpose. Nothing else of the project may load while the
+# scheduler parses.
 ALLOWED_PROJECT_MODULES = {
     "gospublic_rating",
+    "gospublic_rating.alerts",
+    "gospublic_rating.assets",
     "gospublic_rating.errors",
     "gospublic_rating.retry",
     "gospublic_rating.platforms",

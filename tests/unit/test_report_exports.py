@@ -225,6 +225,28 @@ def test_csv_of_a_region_lists_what_to_fix(hand_made, tmp_path):
     assert {r[3] for r in rows[1:]} == {"5,0", "8,6"}
 
 
+def test_published_report_reads_the_snapshot_once_for_html_and_xlsx(hand_made, tmp_path, monkeypatch):
+    loads = []
+    real_load = reporting.data.load
+    monkeypatch.setattr(reporting.data, "load", lambda *a, **k: loads.append(a) or real_load(*a, **k))
+    html_path, xlsx_path = reporting.write_published(hand_made, SNAPSHOT, tmp_path)
+    assert len(loads) == 1
+    assert html_path.name == f"{SNAPSHOT}.html" and 'id="top10-table"' in html_path.read_text(encoding="utf-8")
+    fixes = openpyxl.load_workbook(xlsx_path)["Что исправить"]
+    assert fixes.max_row == 1 + 9 and {r[3] for r in fixes.iter_rows(min_row=2, values_only=True)} == {5.0, 8.6}
+
+
+def test_workbook_takes_an_arrow_sheet_only_under_its_headers(tmp_path):
+    columns = [("Код", 6, None), ("Баллы", 9, "0.0")]
+    path = tmp_path / "a.xlsx"
+    reporting.tables._workbook(path, [("Данные", columns, pa.table({"Код": ["01", "02"], "Баллы": [7.5, None]}))])
+    data = openpyxl.load_workbook(path)["Данные"]
+    assert [list(r) for r in data.iter_rows(values_only=True)] == [["Код", "Баллы"], ["01", 7.5], ["02", None]]
+    assert data.freeze_panes == "A2" and data.auto_filter.ref == "A1:B3" and data.cell(2, 2).number_format == "0.0"
+    with pytest.raises(ValueError, match="sheet Данные: columns"):
+        reporting.tables._workbook(path, [("Данные", columns, pa.table({"Баллы": [1.0], "Код": ["01"]}))])
+
+
 def test_xlsx_and_csv_of_a_published_snapshot(run_month, tmp_path):
     run_month("october", scale=400)
     path = reporting.write(None, "2026-10", "xlsx", tmp_path)

@@ -111,3 +111,17 @@ def test_stale_runs_are_marked_failed_and_live_ones_left_alone(airflow_db):
         with connection, connection.cursor() as cursor:
             cursor.execute("delete from dag_run where run_id in (%s, %s)", (stale, live))
         connection.close()
+
+
+def test_a_run_whose_content_was_already_published_shows_the_snapshot_that_holds_it(run_month):
+    from gospublic_rating.cli.run import _published_by
+
+    run_month("run-first")
+    run_month("run-again")  # same inputs and methodology: nothing new is published
+    with duckdb.connect(str(warehouse_path()), read_only=True) as con:
+        (first,) = con.execute("select snapshot_id from snapshot.runs").fetchall()[0]
+    shown = _published_by("run-again")
+    assert shown.startswith(f"nothing new was published: identical content is already published as {first}")
+    assert f"snapshot {first}," in shown
+    with pytest.raises(report.SnapshotNotFound):
+        _published_by("run-that-never-ran")

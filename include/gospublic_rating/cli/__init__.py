@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import argparse
 
-from . import audit, data, report, run
+from . import audit, data, deploy, report, run
 
-GROUPS = (run, report, audit, data)
+GROUPS = (run, report, audit, data, deploy)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -82,7 +82,7 @@ def cmd_preflight(args: argparse.Namespace) -> int:
 def cmd_run_dag(args: argparse.Namespace) -> int:
     """Run the DAG once through Airflow (`airflow dags test`), then print the top 10 of ITS snapshot."""
     from ..local_airflow import active_dir, record_active
-    from ..report import SnapshotNotFound, top
+    from ..report import SnapshotNotFound
 
     conf = {
         "period": args.period or None,
@@ -126,7 +126,7 @@ def cmd_run_dag(args: argparse.Namespace) -> int:
         print(f"the DAG run did not start; see the log: {log_path}", file=sys.stderr)
         return 1
     try:
-        text = top(None, dag_run_id=dag_run_id)
+        text = _published_by(dag_run_id)
     except SnapshotNotFound:
         print(f"nothing was published by this run ({dag_run_id}); see the log: {log_path}", file=sys.stderr)
         for line in _errors(log_path):
@@ -135,6 +135,21 @@ def cmd_run_dag(args: argparse.Namespace) -> int:
     print()
     print(text)
     return 0 if code == 0 else 1
+
+
+def _published_by(dag_run_id: str) -> str:
+    """The top places of the snapshot DAG run ``dag_run_id`` published, or of the one that already held
+    identical content (the run then published nothing new, and says which)."""
+    from ..pipeline import publication_record
+    from ..report import SnapshotNotFound, top
+
+    try:
+        return top(None, dag_run_id=dag_run_id)
+    except SnapshotNotFound:
+        record = publication_record(dag_run_id)
+        if not (record and record.get("published") and record.get("snapshot_id")):
+            raise
+        return f"nothing new was published: {record['reason']}\n\n" + top(None, record["snapshot_id"])
 
 
 _RUN_ID_RE = re.compile(r"creating dag run\b.*\brun_id=(\S+)")

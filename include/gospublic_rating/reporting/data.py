@@ -95,16 +95,9 @@ class Check:
     rows: int
 
 
-@dataclass(frozen=True)
-class FixItem:
-    region_code: str
-    group: str
-    org_id: str
-    org_name: str
-    org_kind: str
-    platform: str | None
-    page_id: str | None
-    link: str | None
+# The columns of the full «Что исправить» lists (an Arrow table: 325,000 rows at national scale
+# go to the XLSX writer without becoming Python objects).
+FIX_ITEM_COLUMNS = ("region_code", "grp", "org_id", "org_name", "org_kind", "platform", "page_id", "link")
 
 
 @dataclass
@@ -116,7 +109,7 @@ class Report:
     checks: list[Check]
     fix_counts: dict[tuple[str, str], int]  # (region, group) -> items
     fixed_values: dict[tuple[str, str], dict[str, float | None]]  # (region, group) -> indicator -> value
-    fix_items: list[FixItem] | None = None  # the full lists, when asked for
+    fix_items: pa.Table | None = None  # the full lists (FIX_ITEM_COLUMNS), when asked for
 
 
 @contextlib.contextmanager
@@ -223,8 +216,9 @@ def load(where: str | Path | None, ref: str | None, items: bool = False, region:
             ).fetchall()
         ]
         mandatory = list(parse(run.methodology_version, run.methodology_toml).mandatory_platforms)
-        counts, fixed = _fix_summary(con, mandatory)
-        listed = _fix_items(con, mandatory, region) if items else None
+        con.execute(f"create temp table fix_items as {_FIX_ITEMS_SQL}", {"mandatory": mandatory})
+        counts, fixed = _fix_summary(con)
+        listed = _fix_items(con, region) if items else None
     return Report(run, definitions, list(regions.values()), previous_id, checks, counts, fixed, listed)
 
 
@@ -241,30 +235,29 @@ def history(where: str | Path | None, region: str | None = None) -> list[tuple]:
 
 
 # One row per (region, group, organisation, page) that costs the region points; the
-# snapshot's own tables only (the local copy holds no other snapshot's).
+# snapshot's own tables only (the local copy holds no other snapshot's). Made once per report
+# (the temporary table fix_items), then counted and listed.
 _FIX_ITEMS_SQL = f"""
 with pm as (select * from {SCHEMA}.page_metrics),
 orgs as (select * from {SCHEMA}.organizations),
-need as (select o.*, p.platform from orgs as o cross join unnest($mandatory::varchar[]) as p(platform)),
-items as (
-    select n.region_code, 'no_page' as grp, n.org_id, n.platform, null::varchar as page_id
-    from need as n
-    where not exists (select 1 from pm where pm.org_id = n.org_id and pm.platform = n.platform and pm.is_live)
-    union all
-    select region_code, 'no_mark', org_id, platform, page_id from pm
-    where is_live and list_contains($mandatory::varchar[], platform) and not gov_mark
-    union all
-    select region_code, 'no_pos', org_id, platform, page_id from pm
-    where is_live and list_contains($mandatory::varchar[], platform) and not pos_connected
-    union all
-    select region_code, 'no_admin', org_id, null, null from orgs where not admin_qualified
-    union all
-    select region_code, 'irregular', org_id, platform, page_id from pm where is_live and not is_regular
-)
+need as (select o.*, p.platform from orgs as o cross join unnest($mandatory::varchar[]) as p(platform))
+select n.region_code, 'no_page' as grp, n.org_id, n.platform, null::varchar as page_id, null::varchar as link
+from need as n
+where not exists (select 1 from pm where pm.org_id = n.org_id and pm.platform = n.platform and pm.is_live)
+union all
+select region_code, 'no_mark', org_id, platform, page_id, url from pm
+where is_live and list_contains($mandatory::varchar[], platform) and not gov_mark
+union all
+select region_code, 'no_pos', org_id, platform, page_id, url from pm
+where is_live and list_contains($mandatory::varchar[], platform) and not pos_connected
+union all
+select region_code, 'no_admin', org_id, null, null, null from orgs where not admin_qualified
+union all
+select region_code, 'irregular', org_id, platform, page_id, url from pm where is_live and not is_regular
 """
 
 
-def _fix_summary(con: duckdb.DuckDBPyConnection, mandatory: list[str]):
+def _fix_summary(con: duckdb.DuckDBPyConnection):
     """Items per (region, group), and each region's indicator values with one group fixed.
 
     A fix changes only what its group is about: every organisation present on every
@@ -276,9 +269,7 @@ def _fix_summary(con: duckdb.DuckDBPyConnection, mandatory: list[str]):
     counts = {
         (code, group): n
         for code, group, n in con.execute(
-            _FIX_ITEMS_SQL
-            + "select region_code, grp, count(distinct coalesce(page_id, org_id)) from items group by all",
-            {"mandatory": mandatory},
+            "select region_code, grp, count(distinct coalesce(page_id, org_id)) from fix_items group by all"
         ).fetchall()
     }
     fixed: dict[tuple[str, str], dict[str, float | None]] = {}
@@ -301,17 +292,14 @@ def _fix_summary(con: duckdb.DuckDBPyConnection, mandatory: list[str]):
     return counts, fixed
 
 
-def _fix_items(con: duckdb.DuckDBPyConnection, mandatory: list[str], region: str | None) -> list[FixItem]:
+def _fix_items(con: duckdb.DuckDBPyConnection, region: str | None) -> pa.Table:
     """Every organisation and page that costs its region points (all regions, or one)."""
-    rows = con.execute(
-        _FIX_ITEMS_SQL
-        + f"""
-        select i.region_code, i.grp, i.org_id, o.org_name, o.org_kind, i.platform, i.page_id, p.url
-        from items as i join {SCHEMA}.organizations as o using (org_id)
-        left join {SCHEMA}.page_metrics as p using (page_id)
-        where $region is null or i.region_code = $region
+    return con.sql(
+        f"""
+        select i.region_code, i.grp, i.org_id, o.org_name, o.org_kind, i.platform, i.page_id, i.link
+        from fix_items as i join {SCHEMA}.organizations as o using (org_id)
+        where $region::varchar is null or i.region_code = $region
         order by i.region_code, i.grp, o.org_name, i.org_id, i.platform
         """,
-        {"mandatory": mandatory, "region": region},
-    ).fetchall()
-    return [FixItem(*row) for row in rows]
+        params={"region": region},
+    ).to_arrow_table()

@@ -6,10 +6,12 @@ import csv
 import io
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import rustpy_xlsxwriter
 
 from ..methodology import Methodology
-from .data import FIX_GROUPS, Report
+from .data import FIX_GROUPS, FIX_ITEM_COLUMNS, Report
 from .html import movement, place_label
 
 # (header, width, number format or None) per column of each sheet.
@@ -87,38 +89,52 @@ def ranking_rows(report: Report) -> list[list]:
     ]
 
 
-def fix_rows(report: Report, gains: dict) -> list[list]:
-    names = {r.region_code: r.region_name for r in report.regions}
-    return [
-        [
-            i.region_code,
-            names.get(i.region_code, ""),
-            FIX_GROUPS[i.group][0],
-            gains.get((i.region_code, i.group)),
-            i.org_id,
-            i.org_name,
-            i.org_kind,
-            i.platform,
-            i.page_id,
-            i.link,
-        ]
-        for i in report.fix_items or []
+def _lookup(column: pa.ChunkedArray, mapping: dict[str, object], type_: pa.DataType) -> pa.ChunkedArray:
+    """``mapping[value]`` for each value of ``column`` (null where absent), column-wise."""
+    return pa.array(list(mapping.values()), type_).take(pc.index_in(column, pa.array(list(mapping), pa.string())))
+
+
+def fix_table(report: Report, gains: dict) -> pa.Table:
+    """The «Что исправить» lists under FIX_COLUMNS' headers, computed column-wise (Arrow): region
+    name, group label and the group's gain are looked up by (region, group), not row by row."""
+    items = report.fix_items if report.fix_items is not None else pa.table({c: [] for c in FIX_ITEM_COLUMNS})
+    items = items.cast(pa.schema([(c, pa.string()) for c in FIX_ITEM_COLUMNS]))
+    key = pc.binary_join_element_wise(items["region_code"], items["grp"], "/")
+    columns = [
+        items["region_code"],
+        _lookup(items["region_code"], {r.region_code: r.region_name for r in report.regions}, pa.string()),
+        _lookup(items["grp"], {group: label for group, (label, _) in FIX_GROUPS.items()}, pa.string()),
+        _lookup(key, {f"{code}/{group}": gain for (code, group), gain in gains.items()}, pa.float64()),
+        *(items[c] for c in FIX_ITEM_COLUMNS[2:]),
     ]
+    return pa.table(columns, names=[name for name, _, _ in FIX_COLUMNS])
 
 
-def _workbook(path: Path, sheets: list[tuple[str, list, list[list]]]) -> None:
+def fix_rows(report: Report, gains: dict) -> list[list]:
+    table = fix_table(report, gains)
+    return [list(row) for row in zip(*(column.to_pylist() for column in table.columns), strict=True)]
+
+
+def _workbook(path: Path, sheets: list[tuple[str, list, list[list] | pa.Table]]) -> None:
     """Write ``(title, columns, rows)`` sheets: bold header frozen above an autofilter, widths
     and number formats per column. Rust-backed (national scale: ~325,000 «Что исправить» rows).
 
-    Each row becomes a record keyed by header with every column present (rustpy-xlsxwriter 0.8
-    places a record's values by position, not by key; a row longer than its header raises), and
-    the header comes from the first record, so a sheet without rows gets one blank record.
+    ``rows`` is a list of rows or an Arrow table whose column names are the headers (written
+    as it is, without Python objects per cell). Each row of a list becomes a record keyed by
+    header with every column present (rustpy-xlsxwriter 0.8 places a record's values by
+    position, not by key; a row longer than its header raises), and the header comes from the
+    first record, so a sheet without rows gets one blank record.
     """
     records, widths, formats = [], {}, {}
     for title, columns, rows in sheets:
         names = [name for name, _, _ in columns]
-        blank = [None] * len(names)
-        records.append((title, [dict(zip(names, [*row, *blank[len(row) :]], strict=True)) for row in rows or [[]]]))
+        if isinstance(rows, pa.Table):
+            if rows.column_names != names:
+                raise ValueError(f"sheet {title}: columns {rows.column_names}, expected {names}")
+            records.append((title, rows))
+        else:
+            blank = [None] * len(names)
+            records.append((title, [dict(zip(names, [*row, *blank[len(row) :]], strict=True)) for row in rows or [[]]]))
         widths[title] = {name: width for name, width, _ in columns}
         formats[title] = {name: rustpy_xlsxwriter.Format().set_num_format(fmt) for name, _, fmt in columns if fmt}
     rustpy_xlsxwriter.write_worksheets(
@@ -171,7 +187,7 @@ def write_xlsx(path: Path, report: Report, methodology: Methodology, gains: dict
         [
             ("Рейтинг", RANKING_COLUMNS, ranking_rows(report)),
             ("Показатели", INDICATOR_COLUMNS, indicator_rows),
-            ("Что исправить", FIX_COLUMNS, fix_rows(report, gains)),
+            ("Что исправить", FIX_COLUMNS, fix_table(report, gains)),
             ("Методика", METHOD_COLUMNS, method_rows),
             ("Проверки", CHECK_COLUMNS, check_rows),
         ],

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from typing import ClassVar
 
 import pyarrow as pa
 
+from .. import settings
 from ..lake import RunLake, warehouse_path
 from ..methodology import Methodology
 from . import content as snapshot_content
@@ -47,7 +47,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-URL_VARIABLE = "GOSPUBLIC_WAREHOUSE_URL"
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ class Snapshot:
 
 def location(url: str | Path | None = None) -> str:
     """The warehouse to use: ``url``, else $GOSPUBLIC_WAREHOUSE_URL, else the DuckDB file in the data folder."""
-    return str(url or os.environ.get(URL_VARIABLE) or warehouse_path())
+    return str(url or settings.warehouse_url() or warehouse_path())
 
 
 def _is_postgres(where: str) -> bool:

@@ -28,7 +28,8 @@ def test_the_dag_the_pools_and_the_cli_derive_from_the_registry():
     from gospublic_rating import local_airflow
     from gospublic_rating.cli import build_parser
 
-    assert set(local_airflow.POOLS) == {p.pool for p in platforms.PLATFORMS.values()}
+    settings_file = json.loads(local_airflow.SETTINGS_FILE.read_text(encoding="utf-8"))
+    assert set(settings_file["pools"]) == {p.pool for p in platforms.PLATFORMS.values()}
     dag_text = (ROOT / "dags" / "gospublic_rating.py").read_text(encoding="utf-8")
     assert "PLATFORM_POOLS = pools()" in dag_text
     parser = build_parser()
