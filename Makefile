@@ -5,7 +5,7 @@
 #               [SCALE=orgs] [SEED=n] [METHODOLOGY=v1|v2 (default: the newest)]
 #   make test   the whole test suite (what CI runs)
 #   make ui     [UI_PORT=8080]  the Airflow UI on the project's Airflow home and database
-#   make bench  the benchmark figures (national scale)
+#   make bench  [SCALE=orgs] benchmark figures per step (time, peak memory, rows/s) into data/bench/
 #   make lint   ruff
 #   make clean  remove caches and the Airflow home (never the lake or the published snapshots)
 #   make clean-data CONFIRM=yes   delete the data folder: the lake AND the warehouse of snapshots
@@ -91,7 +91,7 @@ ui: airflow-db
 	$(BIN)/gospublic ui --port $(call quote,$(UI_PORT))
 
 bench: airflow-db
-	$(BIN)/gospublic bench
+	$(BIN)/gospublic bench --scale $(call quote,$(or $(SCALE),150000))
 	PYTHONPATH="$(CURDIR)/tests" $(BIN)/python tests/benchmarks/bench_extract.py
 	PYTHONPATH="$(CURDIR)/tests" $(BIN)/python tests/benchmarks/bench_report.py --build
 

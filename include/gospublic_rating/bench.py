@@ -1,32 +1,42 @@
-"""Benchmark figures (``make bench``): prints what it measured; asserts nothing.
+"""Benchmark figures (``make bench SCALE=n``): prints and records what it measured; asserts nothing.
 
-1. Demo generation at the given scale.
-2. The SQL models, staging to ranking, in one in-memory DuckDB over the raw Parquet files
-   (best of three, and per model).
-3. A whole ``make run`` (Airflow ``dags test`` of the DAG and the report), wall time and the
-   peak resident memory of the whole process tree, sampled every 50 ms.
+1. Demo generation at the given scale (in a child process: its own peak memory).
+2. The SQL models, staging to ranking, in one in-memory DuckDB over the raw Parquet files,
+   against a plain DuckDB query of the same methodology (tests/benchmarks/plain_ranking.sql)
+   in the same process: best of three each, the ratio, and a check that both rank alike.
+3. Each step of a run as its DAG task runs it (build a layer, validate a stage), each in a
+   fresh child process: wall time, peak resident memory, rows per second.
+4. Unless --skip-dag: a whole ``make run`` (Airflow ``dags test`` and the report), wall time
+   and the peak resident memory of the whole process tree.
+
+Memory is sampled every 20 ms (RSS of the process and its children). The figures, the
+machine's load average and the settings go to ``data/bench/bench-<scale>-<time>.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import multiprocessing
+import os
+import shutil
 import subprocess
-import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
 
-from . import models
-from .lake import PROJECT_ROOT, RunLake
+from . import models, settings
+from .lake import PROJECT_ROOT, RunLake, data_dir
 from .methodology import load as load_methodology
 from .period import Period
 from .sources.demo import DemoSource
 
 BENCH_PERIOD = Period(2026, 10)
+PLAIN_SQL = PROJECT_ROOT / "tests" / "benchmarks" / "plain_ranking.sql"
 
 
 class PeakMemory:
@@ -40,9 +50,10 @@ class PeakMemory:
 
     def _rss(self) -> int:
         total = 0
-        for p in [self.process, *self.process.children(recursive=True)]:
-            with contextlib.suppress(psutil.Error):
-                total += p.memory_info().rss
+        with contextlib.suppress(psutil.Error):
+            for p in [self.process, *self.process.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    total += p.memory_info().rss
         return total
 
     def _sample(self) -> None:
@@ -68,78 +79,153 @@ def run_and_sample(command: list[str], cwd: Path | None = None) -> tuple[int, fl
     return code, time.perf_counter() - started, memory.peak
 
 
-def _validate_all(lake_root: str, data_dir: str) -> dict:
-    """Run every validation stage on a built lake; time it and sample this process's memory."""
-    import os
+def _step(name: str, work: str, scale: int) -> dict:
+    """One step of a run, as its task runs it (in a child process); returns seconds and rows.
 
-    os.environ["GOSPUBLIC_DATA_DIR"] = data_dir  # no warehouse there: no previous period
-    from . import validation
+    The data folder is ``work``: no warehouse there, so no previous period bounds the volume.
+    """
+    os.environ["GOSPUBLIC_DATA_DIR"] = work
+    lake = RunLake(Path(work) / "run")
+    methodology = load_methodology()
+    started = time.perf_counter()
+    if name == "generate":
+        source = DemoSource(scale=scale, platforms=methodology.platforms)
+        source.extract_registry(lake, BENCH_PERIOD)
+        rows = sum(source.extract_platform(lake, BENCH_PERIOD, p)["posts"] for p in methodology.platforms)
+    elif name.startswith("build_"):
+        models.run_layer(lake, name.removeprefix("build_"), methodology, BENCH_PERIOD)
+        rows = None
+    else:
+        from . import validation
 
-    stages, outcomes = {}, []
-    with PeakMemory(psutil.Process()) as memory:
-        started = time.perf_counter()
         validation.start_gx()
-        gx_start = time.perf_counter() - started
-        for stage in validation.STAGES:
-            clock = time.perf_counter()
-            lake = RunLake(Path(lake_root))
-            outcomes += validation.validate_stage(lake, stage, load_methodology(), BENCH_PERIOD, "demo")
-            stages[stage] = time.perf_counter() - clock
-        total = time.perf_counter() - started
+        gx_seconds = time.perf_counter() - started
+        stages = validation.STAGES if name == "validate_all" else [name.removeprefix("validate_")]
+        outcomes = [
+            o for stage in stages for o in validation.validate_stage(lake, stage, methodology, BENCH_PERIOD, "demo")
+        ]
+        rows = sum(o.rows for o in outcomes)
+        return {"seconds": time.perf_counter() - started, "rows": rows, "gx_import_seconds": gx_seconds}
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
+def _child(connection, *args) -> None:
+    connection.send(_step(*args))
+
+
+def _in_child(name: str, work: Path, scale: int) -> dict:
+    """Run step ``name`` in a fresh process; add its peak memory (whole process, imports included)."""
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(sender, name, str(work), scale))
+    child.start()
+    with PeakMemory(psutil.Process(child.pid)) as memory:
+        figures = receiver.recv() if receiver.poll(None) else None
+        child.join()
+    if child.exitcode != 0 or figures is None:
+        raise RuntimeError(f"benchmark step {name} failed (exit code {child.exitcode})")
+    return {**figures, "peak_rss_bytes": memory.peak}
+
+
+def compare_models(lake: RunLake, repeats: int = 3, version: str | None = None) -> dict:
+    """The models (staging to ranking) and the plain query, best of ``repeats`` each, same process
+    (methodology ``version``, default the newest)."""
+    methodology = load_methodology(version) if version else load_methodology()
+    params = models.sql_parameters(methodology, BENCH_PERIOD)
+    plain_sql = PLAIN_SQL.read_text(encoding="utf-8")
+    best_models = best_plain = float("inf")
+    per_model: dict[str, float] = {}
+    same = True
+    for _ in range(repeats):
+        with models.connect() as con:
+            models.attach_raw(con, lake)
+            started = time.perf_counter()
+            seconds = models.build(con, models.LAYERS, methodology, BENCH_PERIOD)
+            wall = time.perf_counter() - started
+            if wall < best_models:
+                best_models, per_model = wall, seconds
+            ranked = con.execute("select region_code, points, place from ranking order by all").fetchall()
+        with models.connect() as con:
+            models.attach_raw(con, lake)
+            models.install_methodology(con, methodology)
+            started = time.perf_counter()
+            plain = models.execute(con, plain_sql, params).fetchall()
+            best_plain = min(best_plain, time.perf_counter() - started)
+        same = same and sorted(plain) == ranked
     return {
-        "total": total,
-        "gx_start": gx_start,
-        "stages": stages,
-        "suites": len(outcomes),
-        "expectations": sum(o.evaluated for o in outcomes),
-        "extra": memory.peak - memory.baseline,
+        "models_seconds": best_models,
+        "plain_seconds": best_plain,
+        "ratio": best_models / best_plain,
+        "same_ranking": same,
+        "per_model_seconds": per_model,
     }
 
 
+def _line(name: str, figures: dict) -> str:
+    text = f"  {name:<24}{figures['seconds']:7.2f} s  peak {figures['peak_rss_bytes'] / 2**30:5.2f} GiB"
+    if figures.get("rows"):
+        text += f"  {figures['rows']:>12,} rows  {figures['rows'] / figures['seconds']:>12,.0f} rows/s"
+    return text
+
+
 def main(args: argparse.Namespace) -> int:
-    methodology = load_methodology()
-    with tempfile.TemporaryDirectory(prefix="gospublic-bench-") as tmp:
-        lake = RunLake(Path(tmp) / "run")
-        source = DemoSource(scale=args.scale, platforms=methodology.platforms)
-        started = time.perf_counter()
-        source.extract_registry(lake, BENCH_PERIOD)
-        posts = sum(source.extract_platform(lake, BENCH_PERIOD, p)["posts"] for p in methodology.platforms)
-        print(f"demo generation, {args.scale:,} organisations, {posts:,} posts: {time.perf_counter() - started:.2f} s")
+    record: dict = {
+        "scale": args.scale,
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average_before": os.getloadavg(),
+        "cpus": os.cpu_count(),
+        "duckdb_memory_limit": settings.duckdb_memory_limit(),
+        "duckdb_threads": settings.duckdb_threads(),
+        "steps": {},
+    }
+    print(f"benchmark at {args.scale:,} organisations; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    work = data_dir() / "tmp" / f"bench-{os.getpid()}"
+    try:
+        lake = RunLake(work / "run")
+        steps = record["steps"]
+        steps["generate"] = _in_child("generate", work, args.scale)
+        posts = steps["generate"]["rows"]
+        print(_line("demo generation", steps["generate"]))
 
-        best, per_model = None, {}
-        for _ in range(3):
-            with models.connect() as con:
-                models.attach_raw(con, lake)
-                started = time.perf_counter()
-                seconds = models.build(con, models.LAYERS, methodology, BENCH_PERIOD)
-                wall = time.perf_counter() - started
-            if best is None or wall < best:
-                best, per_model = wall, seconds
+        comparison = compare_models(lake)
+        record["models_vs_plain"] = comparison
         print(
-            f"SQL models staging -> ranking (in-memory DuckDB over raw Parquet), best of 3: {best:.2f} s "
-            f"(goal <= 1.5 s)"
+            f"SQL models staging -> ranking {comparison['models_seconds']:.2f} s, plain DuckDB query of the same "
+            f"methodology {comparison['plain_seconds']:.2f} s (same process, best of 3): ratio "
+            f"{comparison['ratio']:.2f} (goal <= 1.3); same ranking: {comparison['same_ranking']}"
         )
-        for model, secs in per_model.items():
-            print(f"  {model:<24}{secs:6.3f} s")
+        for model, secs in comparison["per_model_seconds"].items():
+            print(f"    {model:<24}{secs:6.3f} s")
 
-        for layer in models.LAYERS:
-            models.run_layer(lake, layer, methodology, BENCH_PERIOD)
-        with multiprocessing.get_context("spawn").Pool(1) as pool:
-            figures = pool.apply(_validate_all, (str(lake.root), tmp))
+        print("steps as the DAG's tasks run them, each in a fresh process:")
+        for name in ["validate_raw", *(f"{kind}_{layer}" for layer in models.LAYERS for kind in ("build", "validate"))]:
+            steps[name] = _in_child(name, work, args.scale)
+            if steps[name]["rows"] is None:
+                steps[name]["rows"] = posts
+            print(_line(name, steps[name]))
+        tasks = sum(v["seconds"] for k, v in steps.items() if k.startswith("validate_"))
+        imports = sum(v["gx_import_seconds"] for k, v in steps.items() if k.startswith("validate_"))
+        print(f"  the four validate tasks: {tasks:.1f} s, of which {imports:.1f} s is importing GX (once per task)")
+        steps["validate_all"] = _in_child("validate_all", work, args.scale)
+        print(_line("validate_all", steps["validate_all"]))
         print(
-            f"validation, all four stages ({figures['suites']} suite runs, {figures['expectations']} expectations), "
-            f"in a fresh process: {figures['total']:.1f} s wall, of which {figures['gx_start']:.1f} s is importing "
-            f"and starting GX (goal <= 10 s); extra memory {figures['extra'] / 2**30:.2f} GiB (goal <= 1 GiB)"
+            f"  all four validation stages in one process: {steps['validate_all']['seconds']:.1f} s, of which "
+            f"{steps['validate_all']['gx_import_seconds']:.1f} s is importing GX (goal <= 5 s at national scale)"
         )
-        for stage, secs in figures["stages"].items():
-            print(f"  {stage:<24}{secs:6.2f} s")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
     if not args.skip_dag:
         command = ["make", "--no-print-directory", "run", f"PERIOD={BENCH_PERIOD}", f"SCALE={args.scale}"]
         code, wall, peak = run_and_sample(command, cwd=PROJECT_ROOT)
+        record["make_run"] = {"seconds": wall, "peak_rss_bytes": peak, "exit_code": code}
         print(
-            f"`make run` after installation (Airflow metadata check, preflight, DAG run, report): {wall:.1f} s wall "
-            f"(goal <= 120 s), peak memory of the process tree {peak / 2**30:.2f} GiB (goal <= 2 GiB), "
-            f"exit code {code}"
+            f"`make run` (Airflow metadata check, preflight, DAG run, report): {wall:.1f} s wall, peak memory of "
+            f"the process tree {peak / 2**30:.2f} GiB, exit code {code}"
         )
+    record["load_average_after"] = os.getloadavg()
+    out = data_dir() / "bench" / f"bench-{args.scale}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    print(f"figures written to {out}")
     return 0

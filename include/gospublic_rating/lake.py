@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import pyarrow.parquet as pq
 
 from .settings import PROJECT_ROOT, data_dir
 
-__all__ = ["PROJECT_ROOT", "RunLake", "data_dir", "run_key", "warehouse_path", "write_parquet"]
+__all__ = ["PROJECT_ROOT", "RunLake", "data_dir", "run_key", "warehouse_path", "write_parquet", "write_parquet_batches"]
 PARQUET_OPTIONS = {"compression": "zstd", "row_group_size": 1 << 20}
 
 
@@ -61,11 +62,22 @@ class RunLake:
 
 def write_parquet(table: pa.Table, path: Path) -> Path:
     """Write ``table`` to ``path`` atomically (temporary file, then rename)."""
+    write_parquet_batches([table], table.schema, path)
+    return path
+
+
+def write_parquet_batches(tables: Iterable[pa.Table], schema: pa.Schema, path: Path) -> int:
+    """Write ``tables`` (of ``schema``) one after another into one file at ``path``,
+    atomically (temporary file, then rename); return the rows written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    rows = 0
     try:
-        pq.write_table(table, tmp, **PARQUET_OPTIONS)
+        with pq.ParquetWriter(tmp, schema, compression=PARQUET_OPTIONS["compression"]) as writer:
+            for table in tables:
+                writer.write_table(table, row_group_size=PARQUET_OPTIONS["row_group_size"])
+                rows += table.num_rows
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    return path
+    return rows

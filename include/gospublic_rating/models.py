@@ -1,10 +1,14 @@
 """Runs the SQL models in ``sql/`` with DuckDB, layer by layer.
 
-Each ``.sql`` file holds one SELECT; the runner materialises it as a table of the file's
-name. Models read their inputs by plain names: ``raw_<table>`` for the contract tables,
-the names of earlier models, and the methodology tables ``methodology_indicators`` and
-``methodology_platforms``. Scalar parameters of the methodology and the period are bound
-as ``$name`` (prepared-statement parameters), so no weight or threshold is a literal in SQL.
+The models are the ``.sql`` files of the layer folders ``sql/staging``, ``sql/intermediate``
+and ``sql/marts``, each holding one SELECT; a model that reads another model of its layer is
+built after it. Staging models are views (dbt's convention): the models after them read
+through them, so the month's posts are scanned once, by the page metrics, and never copied;
+intermediate and marts models are tables. Models read their inputs by plain names:
+``raw_<table>`` for the contract tables, the names of other models, and the methodology
+tables ``methodology_indicators`` and ``methodology_platforms``. Scalar parameters of the
+methodology and the period are bound as ``$name`` (prepared-statement parameters; a view
+keeps the values it was defined with), so no weight or threshold is a literal in SQL.
 """
 
 from __future__ import annotations
@@ -26,13 +30,37 @@ from .period import Period
 
 SQL_DIR = PROJECT_ROOT / "sql"
 
-# The models of each layer, in the order they are built.
-LAYERS: dict[str, tuple[str, ...]] = {
-    "staging": ("stg_regions", "stg_organizations", "stg_pages", "stg_page_stats", "stg_posts"),
-    "intermediate": ("int_page_metrics", "int_region_indicators"),
-    "marts": ("indicators", "ranking"),
-}
+LAYER_NAMES = ("staging", "intermediate", "marts")
+# Layers whose models are views; the models of the other layers are tables.
+VIEW_LAYERS = frozenset({"staging"})
+# Views that are not written to the lake: each later task defines them again over the raw
+# files. The staged posts are the month's whole volume; copying them cost as much as reading them.
+UNWRITTEN_VIEWS = frozenset({"stg_posts"})
 _PARAM_RE = re.compile(r"\$([a-z_][a-z0-9_]*)")
+
+
+def _in_build_order(layer: str) -> tuple[str, ...]:
+    """The models of ``sql/<layer>/``: a model after the models of its layer that it reads, else by name."""
+    sql = {path.stem: path.read_text(encoding="utf-8") for path in sorted((SQL_DIR / layer).glob("*.sql"))}
+    reads = {
+        model: {other for other in sql if other != model and re.search(rf"\b{other}\b", text)}
+        for model, text in sql.items()
+    }
+    ordered: list[str] = []
+    while len(ordered) < len(sql):
+        ready = [m for m in sql if m not in ordered and reads[m] <= set(ordered)]
+        if not ready:
+            raise RuntimeError(f"models of sql/{layer} read each other in a cycle: {sorted(set(sql) - set(ordered))}")
+        ordered.append(ready[0])
+    return tuple(ordered)
+
+
+# The models of each layer, in the order they are built (derived from the folders).
+LAYERS: dict[str, tuple[str, ...]] = {layer: _in_build_order(layer) for layer in LAYER_NAMES}
+
+
+def is_view(layer: str) -> bool:
+    return layer in VIEW_LAYERS
 
 
 def model_sql(layer: str, model: str) -> str:
@@ -106,7 +134,7 @@ def build(
     methodology: Methodology,
     period: Period,
 ) -> dict[str, float]:
-    """Materialise the models of ``layers`` as tables in ``con``; return seconds per model.
+    """Create the models of ``layers`` in ``con`` (views or tables); return seconds per model.
 
     The inputs (raw_* and the models of earlier layers) must already be tables or views.
     """
@@ -115,14 +143,22 @@ def build(
     seconds = {}
     for layer in layers:
         for model in LAYERS[layer]:
-            sql = model_sql(layer, model)
             started = time.perf_counter()
-            try:
-                execute(con, f"create or replace table {model} as\n{sql}", params)
-            except duckdb.Error as error:
-                raise RuntimeError(f"model {layer}/{model}.sql failed: {error}") from error
+            _create(con, layer, model, params)
             seconds[model] = time.perf_counter() - started
     return seconds
+
+
+def _create(con: duckdb.DuckDBPyConnection, layer: str, model: str, params: dict[str, object]) -> None:
+    sql = model_sql(layer, model)
+    try:
+        if is_view(layer):
+            # A view cannot take prepared parameters; a relation binds them and keeps them.
+            con.sql(sql, params=bind(sql, params)).create_view(model, replace=True)
+        else:
+            execute(con, f"create or replace table {model} as\n{sql}", params)
+    except duckdb.Error as error:
+        raise RuntimeError(f"model {layer}/{model}.sql failed: {error}") from error
 
 
 def attach_parquet(con: duckdb.DuckDBPyConnection, name: str, path: Path | str) -> None:
@@ -140,19 +176,32 @@ def attach_raw(con: duckdb.DuckDBPyConnection, lake: RunLake) -> None:
         attach_parquet(con, f"raw_{table}", lake.raw_glob(table))
 
 
-def attach_layers(con: duckdb.DuckDBPyConnection, lake: RunLake, layers: Iterable[str]) -> None:
-    """Create views over the Parquet outputs of already-built layers."""
+def attach_layers(
+    con: duckdb.DuckDBPyConnection, lake: RunLake, layers: Iterable[str], params: dict[str, object]
+) -> None:
+    """Make the models of already-built layers readable: tables from their Parquet files,
+    views defined again over the raw files with ``params`` (``attach_raw`` and
+    ``install_methodology`` first: staged posts join the methodology's platforms)."""
     for layer in layers:
         for model in LAYERS[layer]:
-            attach_parquet(con, model, lake.layer(layer) / f"{model}.parquet")
+            if is_view(layer):
+                _create(con, layer, model, params)
+            else:
+                attach_parquet(con, model, lake.layer(layer) / f"{model}.parquet")
 
 
 def export_layer(con: duckdb.DuckDBPyConnection, lake: RunLake, layer: str) -> dict[str, int]:
-    """Write each model of ``layer`` to <run>/<layer>/<model>.parquet atomically; return row counts."""
+    """Write each model of ``layer`` to <run>/<layer>/<model>.parquet atomically; return row counts.
+
+    Views are written for readers of the lake (the warehouse reads the staged registry),
+    except UNWRITTEN_VIEWS; later tasks read views through their definitions, not these files.
+    """
     folder = lake.layer(layer)
     folder.mkdir(parents=True, exist_ok=True)
     counts = {}
     for model in LAYERS[layer]:
+        if model in UNWRITTEN_VIEWS:
+            continue
         target = folder / f"{model}.parquet"
         tmp = folder / f".{model}.parquet.{os.getpid()}.tmp"
         try:
@@ -174,7 +223,8 @@ def run_layer(lake: RunLake, layer: str, methodology: Methodology, period: Perio
     """Build one layer of a run from the Parquet files of the layers before it."""
     with connect() as con:
         attach_raw(con, lake)
-        attach_layers(con, lake, layers_before(layer))
+        install_methodology(con, methodology)
+        attach_layers(con, lake, layers_before(layer), sql_parameters(methodology, period))
         build(con, [layer], methodology, period)
         return export_layer(con, lake, layer)
 

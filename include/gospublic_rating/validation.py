@@ -3,8 +3,9 @@
 A stage (``raw``, ``staging``, ``intermediate``, ``marts``) runs every suite in
 ``expectations/<stage>/``. Suite ``<stage>.<name>`` validates the frame that
 ``sql/checks/<stage>/<name>.sql`` selects from the run's lake. GX's SQL path does not work
-on DuckDB, so frames go through Arrow into pandas (strings dictionary-encoded to keep
-memory down); the raw posts are validated one platform file at a time.
+on DuckDB. A suite of row-level expectations is pushed down (pushdown.py): DuckDB counts
+the violating rows and selects examples, GX evaluates the suite on the examples. Any other
+suite (row counts: small frames) goes through Arrow into pandas and GX whole.
 
 Every result is kept as evidence in ``<run>/evidence/validation/<stage>/`` (GX result JSON
 per suite and a stage summary) and rendered into one offline page,
@@ -15,7 +16,6 @@ expectation and example rows.
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import os
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import evidence_page, models, warehouse
+from . import evidence_page, models, pushdown, warehouse
 from .contract import duckdb_columns
 from .errors import NotRetryable, ResourceExhausted
 from .lake import PROJECT_ROOT, RunLake
@@ -40,7 +40,6 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 CHECKS_DIR = models.SQL_DIR / "checks"
 STAGES = ("raw", "staging", "intermediate", "marts")
 EXAMPLES = 5
-LARGE_FRAME_ROWS = 100_000
 
 
 class ValidationFailed(NotRetryable, RuntimeError):
@@ -141,11 +140,6 @@ def suite_parameters(methodology, period: Period, source: str) -> dict[str, obje
     }
 
 
-def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]):
-    """The check frame as pandas (through Arrow: strings stay Arrow-backed, nearly no copy)."""
-    return con.sql(sql, params=models.bind(sql, params)).to_arrow_table().to_pandas()
-
-
 def _describe(result, rows: int) -> str:
     config = result.expectation_config
     kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
@@ -213,14 +207,13 @@ class _Runner:
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.suites = {}
 
-    def run(self, suite_json: dict, name: str, frame, params: dict, detailed: bool = True):
-        """Validate ``frame``; ``detailed`` results carry counts, observed values and examples."""
+    def run(self, suite_json: dict, name: str, frame, params: dict):
+        """Validate ``frame``; results carry counts, observed values and examples."""
         if suite_json["name"] not in self.suites:
             self.suites[suite_json["name"]] = self.context.suites.add(self.gx.ExpectationSuite(**suite_json))
         suite = self.suites[suite_json["name"]]
         # A data source per frame: deleting it afterwards lets go of the frame, which GX's
         # execution engine and the result's metadata would otherwise keep alive.
-        name = name if detailed else name + ".quick"
         source = self.context.data_sources.add_pandas(name)
         batch = source.add_dataframe_asset("frame").add_batch_definition_whole_dataframe("frame")
         definition = self.context.validation_definitions.add(
@@ -228,9 +221,7 @@ class _Runner:
         )
         ids = [c for c in suite_json.get("meta", {}).get("id_columns", []) if c in frame.columns]
         result_format = {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
-        if not detailed:
-            result_format = {"result_format": "BOOLEAN_ONLY"}
-        elif ids:
+        if ids:
             result_format["unexpected_index_column_names"] = ids
         try:
             result = definition.run(
@@ -260,22 +251,21 @@ def validate_stage(lake: RunLake, stage: str, methodology, period: Period, sourc
     with models.connect() as con:
         try:
             models.attach_raw(con, lake)
-            models.attach_layers(con, lake, _stage_layers(stage))
+            models.install_methodology(con, methodology)
+            models.attach_layers(con, lake, _stage_layers(stage), params)
         except duckdb.Error as error:
             _write_summary(evidence.with_suffix(".json"), stage, [])
             evidence_page.write(evidence.parent)
             raise ValidationFailed(
                 f"validation stage {stage} failed: the run's tables cannot be read: {error}"
             ) from None
-        models.install_methodology(con, methodology)
         con.execute("create table contract_columns (table_name varchar, column_name varchar, data_type varchar)")
         con.executemany("insert into contract_columns values (?, ?, ?)", duckdb_columns())
         con.from_arrow(load_regions()).create("reference_regions")
         for suite_path in sorted((EXPECTATIONS_DIR / stage).glob("*.json")):
             suite_json = for_methodology(json.loads(suite_path.read_text(encoding="utf-8")), methodology)
             sql = _projected((CHECKS_DIR / stage / f"{suite_path.stem}.sql").read_text(encoding="utf-8"), suite_json)
-            for chunk, chunk_sql in _chunks(con, sql, suite_json, params):
-                outcomes.append(_validate_one(runner, con, suite_json, chunk_sql, chunk, params, evidence))
+            outcomes.append(_validate_one(runner, con, suite_json, sql, params, evidence))
     _write_summary(evidence.with_suffix(".json"), stage, outcomes)
     evidence_page.write(evidence.parent)
     failed = [o for o in outcomes if not o.success]
@@ -320,64 +310,38 @@ def _projected(sql: str, suite_json: dict) -> str:
     return f"select {listed} from (\n{sql}\n)"
 
 
-def _chunks(con, sql: str, suite_json: dict, params: dict):
-    """(label, sql) pairs: the whole frame, or parts of at most meta.chunk.rows rows.
-
-    Rows are split by a hash of meta.chunk.by, so every group of that key (e.g. all posts of
-    a page) lands in one part and per-key checks such as uniqueness stay complete.
-    """
-    chunk = suite_json.get("meta", {}).get("chunk")
-    if not chunk:
-        return [(None, sql)]
-    try:
-        rows = models.execute(con, f"select count(*) from ({sql})", params).fetchall()[0][0]
-    except duckdb.Error:
-        return [(None, sql)]  # the frame itself fails; _validate_one reports it
-    parts = max(1, -(-rows // int(chunk["rows"])))
-    if parts == 1:
-        return [(None, sql)]
-    key = chunk["by"]
-    return [(f"{i + 1} of {parts}", f'select * from ({sql}) where hash("{key}") % {parts} = {i}') for i in range(parts)]
-
-
-def _validate_one(runner, con, suite_json, sql, chunk, params, evidence) -> SuiteOutcome:
-    name = suite_json["name"] + (f".part{chunk.split()[0]}" if chunk else "")
+def _validate_one(runner, con, suite_json, sql, params, evidence) -> SuiteOutcome:
+    name = suite_json["name"]
     started = time.perf_counter()
+    pushed = None
     try:
-        frame = _frame(con, sql, params)
+        if pushdown.pushable(suite_json):
+            pushed = pushdown.check(con, sql, suite_json, params, EXAMPLES)
+            frame = pushed.examples
+        else:
+            frame = pushdown.pandas_frame(con, sql, params)
     except (duckdb.OutOfMemoryException, MemoryError) as error:
         raise ResourceExhausted(
-            f"suite {suite_json['name']}{f' [{chunk}]' if chunk else ''}: out of memory while building its check "
-            f"frame ({' '.join(str(error).split())[:200]}); not a data failure: raise GOSPUBLIC_DUCKDB_MEMORY_LIMIT "
+            f"suite {name}: out of memory while building its check frame "
+            f"({' '.join(str(error).split())[:200]}); not a data failure: raise GOSPUBLIC_DUCKDB_MEMORY_LIMIT "
             "or free memory, then rerun"
         ) from None
     except duckdb.Error as error:
-        return SuiteOutcome(
-            suite_json["name"], chunk, False, 0, 0, 0, "", [f"the check frame could not be built: {error}"]
-        )
-    rows = len(frame)
-    # A large frame is first checked pass/fail only (GX skips counting and collecting
-    # examples: a third faster); only when it fails is it checked again in detail, so the
-    # failure names example rows. Small frames are always checked in detail.
-    detailed = rows < LARGE_FRAME_ROWS
-    result = runner.run(suite_json, name, frame, params, detailed=detailed)
-    if not detailed and (not result.success or any(_raised(r) for r in result.results)):
-        result = runner.run(suite_json, name, frame, params, detailed=True)
-    del frame
-    if rows >= LARGE_FRAME_ROWS:
-        gc.collect()  # GX's objects hold the frame in reference cycles: free it before the next one
+        return SuiteOutcome(name, None, False, 0, 0, 0, "", [f"the check frame could not be built: {error}"])
+    result = runner.run(suite_json, name, frame, params)
+    rows = len(frame) if pushed is None else pushed.rows
+    failures = [_describe(r, rows) for r in result.results if not r.success or _raised(r)]
+    record = result.to_json_dict()
+    if pushed is not None:
+        failures = _merge_pushdown(record, result, runner.suites[name], pushed)
     path = evidence / f"{name}.json"
-    path.write_text(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    failures = [
-        _describe(r, rows) for r in result.results if not r.success or (r.exception_info or {}).get("raised_exception")
-    ]
-    stats = result.statistics
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     outcome = SuiteOutcome(
-        suite_json["name"],
-        chunk,
-        result.success and not failures,
-        int(stats["evaluated_expectations"]),
-        int(stats["successful_expectations"]),
+        name,
+        None,
+        not failures,
+        len(record["results"]),
+        sum(1 for r in record["results"] if r["success"]),
         rows,
         str(path),
         failures,
@@ -392,6 +356,54 @@ def _validate_one(runner, con, suite_json, sql, chunk, params, evidence) -> Suit
         time.perf_counter() - started,
     )
     return outcome
+
+
+def _merge_pushdown(record: dict, result, suite, pushed: pushdown.Pushdown) -> list[str]:
+    """Put DuckDB's counts over every row into GX's results on the examples; return the failures.
+
+    An expectation fails when its SQL raised, DuckDB counted a violating row, or GX failed
+    it (or raised) on the example rows.
+    """
+    index = {expectation.id: i for i, expectation in enumerate(suite.expectations)}
+    failures = []
+    for r, entry in zip(result.results, record["results"], strict=True):
+        i = index[r.expectation_config.id]
+        count, error = pushed.counts[i], pushed.errors[i]
+        details = entry.setdefault("result", {})
+        details["element_count"] = pushed.rows
+        details["unexpected_count"] = count
+        details["unexpected_percent"] = (
+            (100.0 * count / pushed.rows if pushed.rows else 0.0) if count is not None else None
+        )
+        details["examples_checked_by_gx"] = r.result.get("element_count") if r.result else None
+        if r.result is not None:
+            r.result["unexpected_count"] = count
+        if error:
+            entry["exception_info"] = {"raised_exception": True, "exception_message": error}
+        failed = bool(error) or bool(count) or not r.success or _raised(r) is not None
+        entry["success"] = not failed
+        if failed:
+            text = _describe(r, pushed.rows)
+            if error and not _raised(r):
+                text += f"; raised an exception (counted as failed): {error}"
+            elif count and r.success:
+                text += " (GX passed the example rows: the SQL of the pushdown and GX disagree)"
+            failures.append(text)
+    record["success"] = not failures
+    evaluated = len(record["results"])
+    record["statistics"] = {
+        **record.get("statistics", {}),
+        "evaluated_expectations": evaluated,
+        "successful_expectations": evaluated - len(failures),
+        "unsuccessful_expectations": len(failures),
+        "success_percent": 100.0 * (evaluated - len(failures)) / evaluated if evaluated else None,
+    }
+    record.setdefault("meta", {})["pushdown"] = {
+        "rows": pushed.rows,
+        "example_rows": len(pushed.examples),
+        "how": "violating rows counted by DuckDB over every row; GX evaluated the suite on the example rows",
+    }
+    return failures
 
 
 def _write_summary(path: Path, stage: str, outcomes: list[SuiteOutcome]) -> None:

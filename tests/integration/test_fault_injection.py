@@ -7,6 +7,7 @@ end goes through Airflow itself.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import duckdb
@@ -305,19 +306,40 @@ def test_evidence_is_kept_and_the_snapshot_records_the_suites_it_passed(run_mont
     assert {"raw.posts", "marts.ranking", "intermediate.int_region_indicators"} <= {row[1] for row in rows}
 
 
-def test_large_frames_are_checked_pass_fail_then_in_detail_when_they_fail(run_month, monkeypatch):
-    from gospublic_rating import validation
-
-    monkeypatch.setattr(validation, "LARGE_FRAME_ROWS", 50)  # every frame of this small run counts as large
+def test_row_level_suites_are_counted_by_duckdb_and_gx_checks_the_example_rows(run_month):
     with pytest.raises(ValidationFailed) as failure:
         run_month("faulty", tamper={"raw": negative_views})
+    posts = sum(pq.read_metadata(p).num_rows for p in (spec_lake("faulty") / "raw" / "posts").glob("*.parquet"))
     message = str(failure.value)
-    assert "1 unexpected" in message and "views=-5" in message, "the detailed second pass names the rows"
+    assert f"1 unexpected of {posts:,} rows" in message, "the count is over every post, not over the examples"
+    record = json.loads((spec_lake("faulty") / "evidence" / "validation" / "raw" / "raw.posts.json").read_text())
+    assert record["success"] is False and record["meta"]["pushdown"]["rows"] == posts
+    broken = [r for r in record["results"] if not r["success"]]
+    assert [r["expectation_config"]["kwargs"]["column"] for r in broken] == ["smallest_counter"]
+    assert broken[0]["result"]["unexpected_count"] == 1
+    assert record["statistics"]["unsuccessful_expectations"] == 1
+    example = broken[0]["result"]["partial_unexpected_index_list"][0]
+    assert example["views"] == -5 and example["page_id"].startswith("ok:")
     assert _published_runs() == 0
     page = RunLake.for_run("2026-10", "faulty").layer("evidence") / "validation" / "index.html"
     text = page.read_text(encoding="utf-8")
     assert "НЕ ПРОЙДЕНО" in text and "1 неожиданных" in text and "&quot;views&quot;: -5" in text
+
+
+def test_a_passing_pushed_down_suite_keeps_gx_results_with_counts_over_every_row(run_month):
     spec = run_month("clean")
-    assert _published_runs() == 1
-    summary = (spec.lake.layer("evidence") / "validation" / "raw.json").read_text(encoding="utf-8")
-    assert '"success": true' in summary
+    record = json.loads((spec.lake.layer("evidence") / "validation" / "raw" / "raw.posts.json").read_text())
+    posts = record["meta"]["pushdown"]["rows"]
+    assert posts > 1000 and record["meta"]["pushdown"]["example_rows"] == 0
+    from gospublic_rating.validation import EXPECTATIONS_DIR
+
+    suite = json.loads((EXPECTATIONS_DIR / "raw" / "posts.json").read_text(encoding="utf-8"))
+    assert record["success"] is True and len(record["results"]) == len(suite["expectations"]) == 10
+    assert all(r["success"] and r["result"]["unexpected_count"] == 0 for r in record["results"])
+    assert all(r["result"]["element_count"] == posts for r in record["results"])
+
+
+def spec_lake(run_id: str):
+    from gospublic_rating.lake import RunLake
+
+    return RunLake.for_run("2026-10", run_id).root

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 from gospublic_rating.contract import ORG_KINDS, PAGE_STATUSES, SCHEMAS
+from gospublic_rating.lake import write_parquet
 from gospublic_rating.period import Period
 from gospublic_rating.reference import load_regions
 from gospublic_rating.sources.demo import PLATFORMS, generate_platform, generate_registry
@@ -118,6 +120,29 @@ def test_regions_differ(registry):
     sizes = np.array(by_region.column("org_id_count").to_pylist())
     assert shares.max() - shares.min() > 0.25, "regions must differ in compliance"
     assert sizes.max() > 5 * sizes.min(), "regions must differ in size"
+
+
+def test_posts_are_generated_in_batches_of_pages_with_the_same_pages_and_counts(registry, monkeypatch, tmp_path):
+    from gospublic_rating.lake import RunLake
+    from gospublic_rating.sources import demo
+
+    whole = generate_platform(registry, "vk", OCTOBER, seed=7)
+    sizes = []
+    real_posts = demo._posts
+    monkeypatch.setattr(demo, "_posts", lambda pages, *a: sizes.append(len(pages["counts"])) or real_posts(pages, *a))
+    monkeypatch.setattr(demo, "PAGES_PER_BATCH", 100)
+    lake = RunLake(tmp_path / "run")
+    for name, table in registry.items():
+        write_parquet(table, lake.raw_table(name))
+    counts = demo.DemoSource(scale=SCALE, seed=7).extract_platform(lake, OCTOBER, "vk")
+    pages = whole["page_stats"].num_rows  # vk pages with statistics; the batches cover every vk page
+    assert max(sizes) == 100 and len(sizes) > 2 and sum(sizes) >= pages
+    batched = pq.read_table(lake.raw_table("posts", "vk"))
+    assert counts == {"page_stats": pages, "posts": whole["posts"].num_rows} and batched.num_rows == counts["posts"]
+    assert pq.read_table(lake.raw_table("page_stats", "vk")).equals(whole["page_stats"])
+    per_page = pc.value_counts(whole["posts"].column("page_id")).to_pylist()
+    assert sorted(map(str, pc.value_counts(batched.column("page_id")).to_pylist())) == sorted(map(str, per_page))
+    assert len(pq.ParquetFile(lake.raw_table("posts", "vk")).schema_arrow) == len(whole["posts"].schema)
 
 
 # --- MAX (methodology v2) ----------------------------------------------------------------

@@ -49,15 +49,19 @@ def test_a_run_publishes_from_a_data_folder_with_quotes_in_its_name(tmp_path, mo
     assert "period 2026-10" in text
 
 
-def test_out_of_memory_in_a_check_frame_is_a_resource_error(run_month, monkeypatch):
+@pytest.mark.parametrize(
+    ("stage", "step"),
+    [("marts", "pandas_frame"), ("raw", "check")],  # a frame GX checks whole; counts pushed down
+)
+def test_out_of_memory_in_a_check_frame_is_a_resource_error(run_month, monkeypatch, stage, step):
     spec = run_month("run-oom", publish=False, scale=200)
 
-    def out_of_memory(con, sql, params):
+    def out_of_memory(*args):
         raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate data of size 64.0 MiB")
 
-    monkeypatch.setattr(validation, "_frame", out_of_memory)
+    monkeypatch.setattr(validation.pushdown, step, out_of_memory)
     from gospublic_rating import pipeline
 
     with pytest.raises(ResourceExhausted, match="out of memory while building its check frame") as raised:
-        pipeline.validate(spec, "marts")
+        pipeline.validate(spec, stage)
     assert not isinstance(raised.value, validation.ValidationFailed)

@@ -20,6 +20,8 @@ MAX existed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -27,7 +29,7 @@ import pyarrow.parquet as pq
 
 from ..contract import ORG_KINDS, SCHEMAS
 from ..errors import SettingsError
-from ..lake import RunLake, write_parquet
+from ..lake import RunLake, write_parquet, write_parquet_batches
 from ..period import Period
 from ..reference import load_regions
 from . import WholePlatform
@@ -55,6 +57,8 @@ _MAX_PRESENCE = {
 }
 _MISSING_STATS_SHARE = 0.003
 _SILENT_SHARE = 0.12
+# Posts are generated for this many pages of a platform at a time (bounded memory at any scale).
+PAGES_PER_BATCH = 200_000
 
 
 def _rng(seed: int, *stream: int) -> np.random.Generator:
@@ -185,6 +189,20 @@ def generate_platform(
     registry: dict[str, pa.Table], platform: str, period: Period, seed: int = DEFAULT_SEED
 ) -> dict[str, pa.Table]:
     """The page_stats and posts tables of one platform for one period (MAX posts: views only)."""
+    page_stats, posts = generate_platform_batches(registry, platform, period, seed)
+    return {"page_stats": page_stats, "posts": pa.concat_tables(list(posts))}
+
+
+def generate_platform_batches(
+    registry: dict[str, pa.Table], platform: str, period: Period, seed: int = DEFAULT_SEED
+) -> tuple[pa.Table, Iterator[pa.Table]]:
+    """The page_stats table of one platform for one period, and its posts in batches.
+
+    Posts are generated for PAGES_PER_BATCH pages at a time, so memory stays bounded at
+    any scale. The first batch continues the platform's random stream and every later batch
+    has a stream of its own, so a platform of at most PAGES_PER_BATCH pages (every platform
+    up to national scale) gets exactly the posts of one whole pass.
+    """
     traits = _region_traits(seed)
     rng = _rng(seed, 2, period.year, period.month, PLATFORMS.index(platform))
     pages = registry["pages"].filter(pc.equal(registry["pages"].column("platform"), platform))
@@ -203,7 +221,6 @@ def generate_platform(
     followers = np.rint(rng.lognormal(np.log(600) + 0.8 * diligence, 1.5, n)).astype(np.int64)
     followers[rng.random(n) < 0.02] = 0
     platform_mark = np.where(rng.random(n) < 0.97, gov_mark, ~gov_mark)
-    period_seconds = int((period.end_utc - period.start_utc).total_seconds())
     observed_at = period.end_utc.timestamp() + rng.integers(3_600, 2 * 86_400, n)
     page_stats = pa.Table.from_arrays(
         [
@@ -225,14 +242,32 @@ def generate_platform(
     rate *= 0.5 + diligence
     rate[~active | ~observed | (rng.random(n) < _SILENT_SHARE)] = 0
     counts = rng.poisson(rate)
-    total = int(counts.sum())
-    page_of_post = np.repeat(np.arange(n), counts)
-    seq = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
     first_post_id = rng.integers(1, 50_000, n)
 
     reach = rng.lognormal(np.log(0.2), 0.6, n)
     engagement = rng.lognormal(np.log(0.03), 0.5, n) * (0.7 + 0.6 * diligence)
     dialogue = traits["dialogue"][region_idx] * (0.15 if platform == "telegram" else 0.08)
+    pages_of = {"page_id": pages.column("page_id"), "first_post_id": first_post_id, "followers": followers}
+    pages_of |= {"reach": reach, "engagement": engagement, "dialogue": dialogue, "counts": counts}
+
+    def batches() -> Iterator[pa.Table]:
+        for batch, start in enumerate(range(0, max(n, 1), PAGES_PER_BATCH)):
+            part = {k: v[start : start + PAGES_PER_BATCH] for k, v in pages_of.items()}
+            stream = rng if batch == 0 else _rng(seed, 2, period.year, period.month, PLATFORMS.index(platform), batch)
+            yield _posts(part, stream, platform, period)
+
+    return page_stats, batches()
+
+
+def _posts(pages: dict, rng: np.random.Generator, platform: str, period: Period) -> pa.Table:
+    """The posts of a batch of pages (their arrays in ``pages``), drawn from ``rng``."""
+    counts, followers = pages["counts"], pages["followers"]
+    reach, engagement, dialogue = pages["reach"], pages["engagement"], pages["dialogue"]
+    first_post_id = pages["first_post_id"]
+    total = int(counts.sum())
+    page_of_post = np.repeat(np.arange(len(counts)), counts)
+    seq = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    period_seconds = int((period.end_utc - period.start_utc).total_seconds())
     expected_views = np.maximum(followers, 3)[page_of_post] * reach[page_of_post]
     views = rng.poisson(expected_views * rng.lognormal(-0.125, 0.5, total))
     interactions = views * engagement[page_of_post]
@@ -242,9 +277,9 @@ def generate_platform(
     # MAX reports no reactions, forwards or comments: the contract carries them as null.
     unreported = np.full(total, platform == "max")
     published = period.start_utc.timestamp() + rng.random(total) * period_seconds
-    posts = pa.Table.from_arrays(
+    return pa.Table.from_arrays(
         [
-            pages.column("page_id").take(pa.array(page_of_post)),
+            pages["page_id"].take(pa.array(page_of_post)),
             pa.array([platform] * total, pa.string()) if total else pa.array([], pa.string()),
             _text("", first_post_id[page_of_post] + seq),
             pa.array((published * 1_000_000).astype(np.int64)).cast(SCHEMAS["posts"].field("published_at").type),
@@ -255,7 +290,6 @@ def generate_platform(
         ],
         schema=SCHEMAS["posts"],
     )
-    return {"page_stats": page_stats, "posts": posts}
 
 
 class DemoSource(WholePlatform):
@@ -278,7 +312,8 @@ class DemoSource(WholePlatform):
 
     def extract_platform(self, lake: RunLake, period: Period, platform: str) -> dict[str, int]:
         registry = {name: pq.read_table(lake.raw_table(name)) for name in ("organizations", "pages")}
-        tables = generate_platform(registry, platform, period, self.seed)
-        for name, table in tables.items():
-            write_parquet(table, lake.raw_table(name, platform))
-        return {name: table.num_rows for name, table in tables.items()}
+        page_stats, posts = generate_platform_batches(registry, platform, period, self.seed)
+        del registry
+        write_parquet(page_stats, lake.raw_table("page_stats", platform))
+        written = write_parquet_batches(posts, SCHEMAS["posts"], lake.raw_table("posts", platform))
+        return {"page_stats": page_stats.num_rows, "posts": written}
