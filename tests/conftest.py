@@ -38,7 +38,6 @@ def _run_month(
     from gospublic_rating import pipeline
     from gospublic_rating.pipeline import RunSpec
 
-    tamper = tamper or {}
     spec = RunSpec.resolve(
         period=period,
         run_after=NOW,
@@ -48,20 +47,7 @@ def _run_month(
         seed=seed,
         methodology=methodology,
     )
-    pipeline.extract_registry(spec)
-    for platform in spec.methodology.platforms:
-        for batch in pipeline.plan_batches(spec, platform):
-            pipeline.extract_batch(spec, platform, batch)
-        pipeline.finish_platform(spec, platform)
-    for stage in ("raw", "staging", "intermediate", "marts"):
-        if stage != "raw":
-            pipeline.build_layer(spec, stage)
-        if stage in tamper:
-            tamper[stage](spec)
-        pipeline.validate(spec, stage)
-    if publish:
-        pipeline.publish_snapshot(spec)
-    return spec
+    return pipeline.run_all(spec, before_validate=tamper, publish=publish)
 
 
 @pytest.fixture

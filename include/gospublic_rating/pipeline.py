@@ -243,6 +243,27 @@ def event_extra(published: dict) -> dict:
     return {key: published[key] for key in Snapshot.EVENT_KEYS}
 
 
+def run_all(spec: RunSpec, *, before_validate: dict | None = None, publish: bool = True) -> RunSpec:
+    """Every step of the DAG in the DAG's order, in this process, without Airflow (tests,
+    benchmarks, scripts). ``before_validate`` maps a stage to a function of the spec called just
+    before that stage is validated (how tests inject bad data where it would arrive)."""
+    before_validate = before_validate or {}
+    extract_registry(spec)
+    for platform in spec.methodology.platforms:
+        for batch in plan_batches(spec, platform):
+            extract_batch(spec, platform, batch)
+        finish_platform(spec, platform)
+    for stage in validation.STAGES:
+        if stage != "raw":
+            build_layer(spec, stage)
+        if stage in before_validate:
+            before_validate[stage](spec)
+        validate(spec, stage)
+    if publish:
+        publish_snapshot(spec)
+    return spec
+
+
 def publication_record(dag_run_id: str) -> dict | None:
     """What the publish step of DAG run ``dag_run_id`` recorded (evidence/publication.json), if it ran."""
     for path in sorted((data_dir() / "lake").glob(f"*/{run_key(dag_run_id)}/evidence/publication.json")):

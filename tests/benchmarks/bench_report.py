@@ -30,16 +30,7 @@ def build(scale: int) -> None:
     from gospublic_rating.pipeline import RunSpec
 
     spec = RunSpec.resolve(period="2026-10", run_after=NOW, dag_run_id="bench-report", source="demo", scale=scale)
-    pipeline.extract_registry(spec)
-    for platform in spec.methodology.platforms:
-        for batch in pipeline.plan_batches(spec, platform):
-            pipeline.extract_batch(spec, platform, batch)
-        pipeline.finish_platform(spec, platform)
-    for stage in ("raw", "staging", "intermediate", "marts"):
-        if stage != "raw":
-            pipeline.build_layer(spec, stage)
-        pipeline.validate(spec, stage)
-    pipeline.publish_snapshot(spec)
+    pipeline.run_all(spec)
 
 
 def timed(label: str, action) -> object:

@@ -14,16 +14,7 @@ from gospublic_rating.sources import SYNTHETIC_KEY
 
 def _publish_files_run(input_dir, run_id: str) -> None:
     spec = RunSpec.resolve(period="2026-10", run_after=NOW, dag_run_id=run_id, source="files", input_dir=str(input_dir))
-    pipeline.extract_registry(spec)
-    for platform in spec.methodology.platforms:
-        for batch in pipeline.plan_batches(spec, platform):
-            pipeline.extract_batch(spec, platform, batch)
-        pipeline.finish_platform(spec, platform)
-    for stage in ("raw", "staging", "intermediate", "marts"):
-        if stage != "raw":
-            pipeline.build_layer(spec, stage)
-        pipeline.validate(spec, stage)
-    pipeline.publish_snapshot(spec)
+    pipeline.run_all(spec)
 
 
 def test_generated_demo_files_publish_as_demo(tmp_path):

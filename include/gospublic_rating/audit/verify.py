@@ -16,7 +16,6 @@ The result is "identical" only when every check passes.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -140,17 +139,8 @@ def recompute(run: dict, lake: RunLake, work: Path) -> tuple[dict, dict[str, pa.
     inputs = [content.inputs_manifest(copy, ("raw",)), content.inputs_manifest(lake, ("landing",))]
     tables["inputs"] = pa.concat_tables(inputs)
     volume = models.run_volume(copy, run["period"])
-    runs = {
-        "period": run["period"],
-        "source": run["source"],
-        "is_demo": run["source"] == "demo" or synthetic_marker(copy) is not None,
-        "methodology_version": methodology.version,
-        "methodology_sha256": hashlib.sha256(methodology.toml_text.encode("utf-8")).hexdigest(),
-        "methodology_toml": methodology.toml_text,
-        "page_stats_coverage": float(volume["page_stats_coverage"]),
-        "pages_count": int(volume["pages_count"]),
-        "posts_count": int(volume["posts_count"]),
-    }
+    is_demo = run["source"] == "demo" or synthetic_marker(copy) is not None
+    runs = content.run_content(run["period"], run["source"], is_demo, methodology, volume)
     return runs, tables
 
 

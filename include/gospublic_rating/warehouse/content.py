@@ -139,6 +139,21 @@ def indicator_definitions(methodology: Methodology) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=_schema_without_id("indicator_definitions"))
 
 
+def run_content(period: str, source: str, is_demo: bool, methodology: Methodology, volume: dict) -> dict:
+    """The columns of a ``runs`` row that describe its content (what the content hash covers of it)."""
+    return {
+        "period": period,
+        "source": source,
+        "is_demo": is_demo,
+        "methodology_version": methodology.version,
+        "methodology_sha256": hashlib.sha256(methodology.toml_text.encode("utf-8")).hexdigest(),
+        "methodology_toml": methodology.toml_text,
+        "page_stats_coverage": float(volume["page_stats_coverage"]),
+        "pages_count": int(volume["pages_count"]),
+        "posts_count": int(volume["posts_count"]),
+    }
+
+
 def code_version() -> tuple[str, str | None]:
     """(package version, git commit or None)."""
     try:
@@ -221,15 +236,7 @@ def build(
     }
     version, commit = code_version()
     run = {
-        "period": period,
-        "source": source,
-        "is_demo": is_demo,
-        "methodology_version": methodology.version,
-        "methodology_sha256": hashlib.sha256(methodology.toml_text.encode("utf-8")).hexdigest(),
-        "methodology_toml": methodology.toml_text,
-        "page_stats_coverage": float(volume["page_stats_coverage"]),
-        "pages_count": int(volume["pages_count"]),
-        "posts_count": int(volume["posts_count"]),
+        **run_content(period, source, is_demo, methodology, volume),
         "code_version": version,
         "code_commit": commit,
         "lake_path": relative_to_data(lake.root),
