@@ -222,3 +222,28 @@ def fail_stale_runs(dbname: str, alive=_alive) -> list[str]:
     for dag_run_id in stale:
         (active_dir() / f"{run_key(dag_run_id)}.pid").unlink(missing_ok=True)
     return stale
+
+
+def task_times(dag_run_id: str) -> list[tuple[str, str, int, float | None]]:
+    """Each task of a DAG run, in the order they started: its state(s), how many instances it ran
+    (mapped tasks run several) and the seconds from its first start to its last end.
+
+    Read from the metadata database that Airflow's own setting names
+    (``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN``, which `make` exports).
+    """
+    from sqlalchemy.engine import make_url
+
+    url = make_url(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    params = {"host": url.host, "port": url.port, "user": url.username, "password": url.password}
+    connection = psycopg2.connect(dbname=url.database, **{k: v for k, v in params.items() if v is not None})
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute(
+                "select task_id, string_agg(distinct coalesce(state, 'none'), ',' order by coalesce(state, 'none')), "
+                "count(*), extract(epoch from max(end_date) - min(start_date)) from task_instance "
+                "where dag_id = %s and run_id = %s group by task_id order by min(start_date) nulls last, task_id",
+                (DAG_ID, dag_run_id),
+            )
+            return [(task, states, n, None if s is None else float(s)) for task, states, n, s in cursor.fetchall()]
+    finally:
+        connection.close()

@@ -85,6 +85,13 @@ def test_demo_run_publishes_a_consistent_snapshot(isolated_data_dir):
     top10 = [row for row in ranking if row[5] <= 10]
     assert str(len(top10)) + " regions at places 1-10" in result.stdout
 
+    # The time per task, read from Airflow's metadata database: every task of the DAG, successful.
+    listed = result.stdout.split("time per task:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    times = {line.split()[0]: line.split()[1:] for line in listed}
+    assert set(times) == _dag_task_ids()
+    for task, (seconds, unit, state, *_) in times.items():
+        assert unit == "s" and float(seconds) >= 0 and state == "success", (task, listed)
+
     # The publication's Asset event, as Airflow stored it, carries the snapshot's identity.
     with _warehouse(isolated_data_dir) as con:
         dag_run_id, content_hash = con.execute("select dag_run_id, content_hash from snapshot.runs").fetchall()[0]
@@ -98,6 +105,19 @@ def test_demo_run_publishes_a_consistent_snapshot(isolated_data_dir):
             "content_hash": content_hash,
         }
     ]
+
+
+def _dag_task_ids() -> set[str]:
+    from pathlib import Path
+
+    from airflow.dag_processing.dagbag import DagBag
+
+    dags = Path(__file__).resolve().parents[2] / "dags"
+    return set(
+        DagBag(dag_folder=str(dags / "gospublic_rating.py"), include_examples=False)
+        .get_dag("gospublic_rating")
+        .task_ids
+    )
 
 
 def _asset_event_extras(dag_run_id: str) -> list[dict]:

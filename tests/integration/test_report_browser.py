@@ -1,5 +1,5 @@
-"""The HTML report of a published snapshot, opened in a real browser (Playwright driving
-Debian's chromium): offline, complete, sortable. Saves a screenshot under pytest's tmp dir."""
+"""The HTML report of a published national-scale snapshot, opened in a real browser (Playwright
+driving Debian's chromium): offline, complete, sortable. Saves a screenshot under pytest's tmp dir."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from gospublic_rating import reporting
 from gospublic_rating.lake import data_dir, warehouse_path
 
 pytestmark = pytest.mark.integration
+
+NATIONAL_SCALE = 150_000
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -39,8 +41,10 @@ def browser_page():
 
 
 def test_the_report_works_offline_in_a_browser(run_month, browser_page, tmp_path):
+    # The report of a national-scale snapshot (150,000 organisations); the month before it, at a
+    # small scale, gives every region a movement and a place history.
     run_month("september", period="2026-09", scale=3000)
-    run_month("october", period="2026-10", scale=3000)
+    run_month("october", period="2026-10", scale=NATIONAL_SCALE)
     path = reporting.write(warehouse_path(), "2026-10", "html", data_dir() / "reports")
     with duckdb.connect(str(warehouse_path()), read_only=True) as con:
         snapshot_id = con.execute("select snapshot_id from snapshot.runs where period = '2026-10'").fetchone()[0]
@@ -51,6 +55,10 @@ def test_the_report_works_offline_in_a_browser(run_month, browser_page, tmp_path
                 [snapshot_id],
             ).fetchall()
         )
+        organisations = con.execute(
+            "select count(*) from snapshot.organizations where snapshot_id = ?", [snapshot_id]
+        ).fetchone()[0]
+    assert organisations == NATIONAL_SCALE
     assert shared_top, "this seed's snapshot has a shared place in the top 10 (the check needs one)"
 
     page = browser_page

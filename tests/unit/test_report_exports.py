@@ -210,6 +210,22 @@ def test_xlsx_lists_what_to_fix_with_names_links_and_gains(hand_made, tmp_path):
     assert method["I1"] == "Присутствие на обязательных платформах"  # snapshot.indicator_definitions.name_ru
 
 
+def test_what_to_fix_beyond_one_excel_sheet_continues_on_numbered_sheets(hand_made, tmp_path, monkeypatch):
+    """Ten times the nation lists more than the 1,048,575 rows an Excel sheet holds under its
+    header: the list goes on in «Что исправить (2)», … each with its header, nothing lost."""
+    whole = openpyxl.load_workbook(reporting.write(hand_made, SNAPSHOT, "xlsx", tmp_path, tmp_path / "one.xlsx"))
+    expected = [r for r in whole["Что исправить"].iter_rows(values_only=True)]
+    monkeypatch.setattr(reporting.tables, "EXCEL_MAX_ROWS", 5)  # 4 items a sheet
+    book = openpyxl.load_workbook(reporting.write(hand_made, SNAPSHOT, "xlsx", tmp_path, tmp_path / "r.xlsx"))
+    parts = ["Что исправить", "Что исправить (2)", "Что исправить (3)"]
+    assert book.sheetnames == ["Рейтинг", "Показатели", *parts, "Методика", "Проверки"]
+    sheets = [[r for r in book[name].iter_rows(values_only=True)] for name in parts]
+    assert [len(rows) for rows in sheets] == [1 + 4, 1 + 4, 1 + 1]
+    assert all(rows[0] == expected[0] for rows in sheets)
+    assert [row for rows in sheets for row in rows[1:]] == expected[1:]
+    assert book["Что исправить (3)"].freeze_panes == "A2" and book["Что исправить (3)"].auto_filter.ref == "A1:J2"
+
+
 def test_html_header_cites_version_and_content_hash(hand_made, tmp_path):
     text = reporting.write(hand_made, SNAPSHOT, "html", tmp_path).read_text(encoding="utf-8")
     assert "<td>Версия</td><td><b>2 " in text

@@ -125,6 +125,7 @@ def cmd_run_dag(args: argparse.Namespace) -> int:
     if dag_run_id is None:
         print(f"the DAG run did not start; see the log: {log_path}", file=sys.stderr)
         return 1
+    _print_task_times(dag_run_id)
     try:
         text = _published_by(dag_run_id)
     except SnapshotNotFound:
@@ -135,6 +136,22 @@ def cmd_run_dag(args: argparse.Namespace) -> int:
     print()
     print(text)
     return 0 if code == 0 else 1
+
+
+def _print_task_times(dag_run_id: str) -> None:
+    """Time per task of the run, from Airflow's metadata database (a run still prints its top without it)."""
+    from ..local_airflow import task_times
+
+    try:
+        rows = task_times(dag_run_id)
+    except Exception as error:  # noqa: BLE001 - the figures are a courtesy; the run's result is not
+        print(f"time per task unavailable: {type(error).__name__}: {' '.join(str(error).split())[:200]}")
+        return
+    print("time per task:")
+    for task, states, instances, seconds in rows:
+        shown = "      -" if seconds is None else f"{seconds:7.1f} s"
+        mapped = f", {instances} instances" if instances > 1 else ""
+        print(f"  {task:<28}{shown}  {states}{mapped}")
 
 
 def _published_by(dag_run_id: str) -> str:

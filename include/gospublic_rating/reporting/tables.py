@@ -41,6 +41,8 @@ INDICATOR_COLUMNS = [
     ("Вес", 6, "0.00"),
     ("Вклад в блок", 13, "0.00"),
 ]
+EXCEL_MAX_ROWS = 1_048_576  # rows of one Excel sheet, the header included
+FIX_SHEET = "Что исправить"
 FIX_COLUMNS = [
     ("Код", 6, None),
     ("Регион", 36, None),
@@ -108,6 +110,14 @@ def fix_table(report: Report, gains: dict) -> pa.Table:
         *(items[c] for c in FIX_ITEM_COLUMNS[2:]),
     ]
     return pa.table(columns, names=[name for name, _, _ in FIX_COLUMNS])
+
+
+def fix_sheets(table: pa.Table) -> list[tuple[str, list, pa.Table]]:
+    """The «Что исправить» sheet, continued on «Что исправить (2)», «(3)»… when the lists exceed what
+    one Excel sheet holds (1,048,576 rows with the header: ten times the national scale does)."""
+    limit = EXCEL_MAX_ROWS - 1
+    parts = [table.slice(start, limit) for start in range(0, max(table.num_rows, 1), limit)]
+    return [(FIX_SHEET if n == 0 else f"{FIX_SHEET} ({n + 1})", FIX_COLUMNS, part) for n, part in enumerate(parts)]
 
 
 def fix_rows(report: Report, gains: dict) -> list[list]:
@@ -187,7 +197,7 @@ def write_xlsx(path: Path, report: Report, methodology: Methodology, gains: dict
         [
             ("Рейтинг", RANKING_COLUMNS, ranking_rows(report)),
             ("Показатели", INDICATOR_COLUMNS, indicator_rows),
-            ("Что исправить", FIX_COLUMNS, fix_table(report, gains)),
+            *fix_sheets(fix_table(report, gains)),
             ("Методика", METHOD_COLUMNS, method_rows),
             ("Проверки", CHECK_COLUMNS, check_rows),
         ],
