@@ -226,6 +226,23 @@ def test_what_to_fix_beyond_one_excel_sheet_continues_on_numbered_sheets(hand_ma
     assert book["Что исправить (3)"].freeze_panes == "A2" and book["Что исправить (3)"].auto_filter.ref == "A1:J2"
 
 
+def test_a_duckdb_warehouse_is_read_in_place_not_copied_into_memory(hand_made, backend, monkeypatch):  # noqa: F811
+    """At ten times the nation a snapshot's pages alone are 0.6 GB: the report reads the DuckDB file
+    attached read-only, and only a PostgreSQL warehouse's rows are fetched into Arrow."""
+    fetched = []
+    for reader in (duckdb_file.Reader, postgres.Reader):
+        real = reader.read
+        monkeypatch.setattr(
+            reader, "read", lambda self, name, *a, _real=real: fetched.append(name) or _real(self, name, *a)
+        )
+    report = reporting.data.load(hand_made, SNAPSHOT, items=True)
+    assert report.fix_items.num_rows == 9
+    if backend == "duckdb":
+        assert fetched == []
+    else:
+        assert {"runs", "ranking", "page_metrics", "organizations"} <= set(fetched)
+
+
 def test_html_header_cites_version_and_content_hash(hand_made, tmp_path):
     text = reporting.write(hand_made, SNAPSHOT, "html", tmp_path).read_text(encoding="utf-8")
     assert "<td>Версия</td><td><b>2 " in text

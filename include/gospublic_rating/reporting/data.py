@@ -24,7 +24,8 @@ from ..methodology import parse
 from ..models import connect
 from ..period import Period
 from ..report import SnapshotNotFound
-from ..warehouse.schema import SCHEMA, VIEWS
+from ..warehouse import duckdb_file
+from ..warehouse.schema import BY_NAME, SCHEMA, VIEWS
 
 # The groups of «Что исправить»: what is wrong, and the indicator a fix raises
 # (docs/methodology.md §12).
@@ -36,6 +37,7 @@ FIX_GROUPS = {
     "irregular": ("Нерегулярная страница", "I5"),
 }
 # The tables the views read; the report reads them for every snapshot (small), the rest for its own.
+_ATTACHED = "published"  # the DuckDB warehouse file, attached read-only
 _ALL_SNAPSHOTS = ("runs", "ranking")
 _OWN_SNAPSHOT = ("indicators", "indicator_definitions", "validations", "organizations", "page_metrics")
 
@@ -119,11 +121,13 @@ def _local_copy(where: str | Path | None, ref: str | None = None, own: bool = Tr
     try:
         with warehouse.open_reader(where) as reader, connect() as con:
             con.execute(f"create schema {SCHEMA}")
+            if isinstance(reader, duckdb_file.Reader):
+                con.execute(f"attach ? as {_ATTACHED} (read_only)", [reader.location])
             for name in _ALL_SNAPSHOTS:
-                _copy_in(con, name, reader.read(name))
+                _copy_in(con, reader, name)
             snapshot_id = _resolve(con, ref)
             for name in _OWN_SNAPSHOT if own else ():
-                _copy_in(con, name, reader.read(name, snapshot_id))
+                _copy_in(con, reader, name, snapshot_id)
             for _, sql in VIEWS.values():
                 con.execute(sql)
             yield con, snapshot_id
@@ -131,8 +135,16 @@ def _local_copy(where: str | Path | None, ref: str | None = None, own: bool = Tr
         raise SnapshotNotFound(str(error)) from None
 
 
-def _copy_in(con: duckdb.DuckDBPyConnection, name: str, data: pa.Table) -> None:
-    con.register("incoming", data)
+def _copy_in(con: duckdb.DuckDBPyConnection, reader, name: str, snapshot_id: str | None = None) -> None:
+    """``snapshot.<name>`` in ``con`` (of the snapshot ``snapshot_id``, or of all): a view over the
+    DuckDB warehouse file attached read-only (nothing is copied: at ten times the nation the
+    snapshot's pages alone are 0.6 GB), or a copy of what a PostgreSQL warehouse returned."""
+    if isinstance(reader, duckdb_file.Reader) and duckdb_file.has_table(reader.con, name):
+        columns = ", ".join(BY_NAME[name].column_names)
+        where = "" if snapshot_id is None else " where snapshot_id = '" + snapshot_id.replace("'", "''") + "'"
+        con.execute(f"create view {SCHEMA}.{name} as select {columns} from {_ATTACHED}.{SCHEMA}.{name}{where}")
+        return
+    con.register("incoming", reader.read(name, snapshot_id))
     try:
         con.execute(f"create table {SCHEMA}.{name} as select * from incoming")
     finally:

@@ -32,7 +32,7 @@ ALIAS = "warehouse"
 def _read(con: duckdb.DuckDBPyConnection, name: str, snapshot_id: str | None, prefix: str = "") -> pa.Table:
     table = BY_NAME[name]
     columns = ", ".join(table.column_names)
-    if not _has_table(con, name, prefix):
+    if not has_table(con, name, prefix):
         return table.arrow_schema.empty_table()
     sql = f"select {columns} from {prefix}{SCHEMA}.{name}"
     if snapshot_id is None:
@@ -40,7 +40,7 @@ def _read(con: duckdb.DuckDBPyConnection, name: str, snapshot_id: str | None, pr
     return con.sql(sql + " where snapshot_id = ?", params=[snapshot_id]).to_arrow_table()
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, name: str, prefix: str = "") -> bool:
+def has_table(con: duckdb.DuckDBPyConnection, name: str, prefix: str = "") -> bool:
     catalog = prefix.rstrip(".") or None
     return bool(
         con.execute(
@@ -82,7 +82,7 @@ class Reader:
         return _read(self.con, name, snapshot_id)
 
     def snapshot_ids(self, name: str) -> set[str]:
-        if not _has_table(self.con, name):
+        if not has_table(self.con, name):
             return set()
         return {row[0] for row in self.con.execute(f"select distinct snapshot_id from {SCHEMA}.{name}").fetchall()}
 
