@@ -70,13 +70,27 @@ class PeakMemory:
         self._thread.join()
 
 
-def run_and_sample(command: list[str], cwd: Path | None = None) -> tuple[int, float, int]:
-    """Run ``command``; return exit code, wall seconds and peak tree RSS in bytes."""
+def run_and_sample(command: list[str], cwd: Path | None = None) -> tuple[int, float, int, str]:
+    """Run ``command``; return exit code, wall seconds, peak tree RSS in bytes and its output."""
     started = time.perf_counter()
-    child = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     with PeakMemory(psutil.Process(child.pid)) as memory:
-        code = child.wait()
-    return code, time.perf_counter() - started, memory.peak
+        output, _ = child.communicate()
+    return child.returncode, time.perf_counter() - started, memory.peak, output
+
+
+def task_seconds(output: str) -> dict[str, float]:
+    """The "time per task" that `make run` prints (cli/run.py), as {task: seconds}."""
+    if "time per task:\n" not in output:
+        return {}
+    figures = {}
+    for line in output.split("time per task:\n", 1)[1].splitlines():
+        fields = line.split()
+        if not fields:
+            break  # the listing ends at a blank line
+        if len(fields) >= 3 and fields[2] == "s":  # "-": the task did not run
+            figures[fields[0]] = float(fields[1])
+    return figures
 
 
 def _step(name: str, work: str, scale: int) -> dict:
@@ -217,12 +231,17 @@ def main(args: argparse.Namespace) -> int:
 
     if not args.skip_dag:
         command = ["make", "--no-print-directory", "run", f"PERIOD={BENCH_PERIOD}", f"SCALE={args.scale}"]
-        code, wall, peak = run_and_sample(command, cwd=PROJECT_ROOT)
-        record["make_run"] = {"seconds": wall, "peak_rss_bytes": peak, "exit_code": code}
+        code, wall, peak, output = run_and_sample(command, cwd=PROJECT_ROOT)
+        tasks = task_seconds(output)
+        record["make_run"] = {"seconds": wall, "peak_rss_bytes": peak, "exit_code": code, "task_seconds": tasks}
         print(
             f"`make run` (Airflow metadata check, preflight, DAG run, report): {wall:.1f} s wall, peak memory of "
-            f"the process tree {peak / 2**30:.2f} GiB, exit code {code}"
+            f"the process tree {peak / 2**30:.2f} GiB, exit code {code}; time per task:"
         )
+        for task, seconds in tasks.items():
+            print(f"    {task:<24}{seconds:6.1f} s")
+        validation = sum(seconds for task, seconds in tasks.items() if task.startswith("validate_"))
+        print(f"  the four validate tasks of the run (GX imported once, by the first): {validation:.1f} s")
     record["load_average_after"] = os.getloadavg()
     out = data_dir() / "bench" / f"bench-{args.scale}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

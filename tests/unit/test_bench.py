@@ -24,3 +24,18 @@ def test_the_plain_query_ranks_every_region_as_the_models_do(tmp_path, version):
     figures = bench.compare_models(lake, repeats=1, version=version)
     assert figures["same_ranking"] is True
     assert set(figures["per_model_seconds"]) >= {"stg_posts", "int_page_metrics", "ranking"}
+
+
+def test_the_time_per_task_is_read_from_make_runs_output():
+    output = (
+        "DAG run finished in 30.2 s (exit code 0)\n"
+        "time per task:\n"
+        "  resolve_run                     0.4 s  success\n"
+        "  extract_vk                      2.5 s  success, 4 instances\n"
+        "  publish                            -  upstream_failed\n"
+        "  report                          1.0 s  success\n"
+        "\n"
+        "DEMO DATA — not a real rating.   1.0 s\n"
+    )
+    assert bench.task_seconds(output) == {"resolve_run": 0.4, "extract_vk": 2.5, "report": 1.0}
+    assert bench.task_seconds("no DAG run") == {}
