@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from .. import models
-from .errors import WarehouseMissing, WarehouseUnreadable, check_layout
+from .errors import WarehouseMissing, WarehouseUnreadable, check_layout, layout
 from .schema import BY_NAME, SCHEMA, ddl, expected_columns
 
 STORAGE_VERSION = "v1.1.0"
@@ -58,10 +58,7 @@ def columns(con: duckdb.DuckDBPyConnection, prefix: str = "") -> dict[str, list[
         "and database_name = coalesce(?, current_database()) order by table_name, column_index",
         [SCHEMA, catalog],
     ).fetchall()
-    found: dict[str, list[str]] = {}
-    for table, column in rows:
-        found.setdefault(table, []).append(column)
-    return found
+    return layout(rows)
 
 
 class Reader:

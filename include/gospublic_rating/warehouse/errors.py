@@ -21,6 +21,14 @@ class WarehouseMissing(NotRetryable, LookupError):
     """Nothing has been published to this warehouse yet."""
 
 
+def layout(rows) -> dict[str, list[str]]:
+    """{table: [columns in order]} from (table, column) rows already in that order."""
+    found: dict[str, list[str]] = {}
+    for table, column in rows:
+        found.setdefault(table, []).append(column)
+    return found
+
+
 def check_layout(found: dict[str, list[str]], expected: dict[str, list[str]], location: str) -> None:
     """Fail clearly when existing snapshot tables differ from what this code writes."""
     differing = sorted(t for t in expected if t in found and found[t] != expected[t])

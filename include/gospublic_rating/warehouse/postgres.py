@@ -15,7 +15,7 @@ import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from .errors import WarehouseUnreadable, check_layout
+from .errors import WarehouseUnreadable, check_layout, layout
 from .schema import BY_NAME, SCHEMA, TABLES, VIEWS, ddl, expected_columns
 
 AUDITOR = "gospublic_auditor"
@@ -92,10 +92,7 @@ def columns(con: psycopg.Connection) -> dict[str, list[str]]:
         "order by table_name, ordinal_position",
         [SCHEMA],
     ).fetchall()
-    found: dict[str, list[str]] = {}
-    for table, column in rows:
-        found.setdefault(table, []).append(column)
-    return found
+    return layout(rows)
 
 
 class Reader:
