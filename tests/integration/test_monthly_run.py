@@ -113,11 +113,7 @@ def _dag_task_ids() -> set[str]:
     from airflow.dag_processing.dagbag import DagBag
 
     dags = Path(__file__).resolve().parents[2] / "dags"
-    return set(
-        DagBag(dag_folder=str(dags / "gospublic_rating.py"), include_examples=False)
-        .get_dag("gospublic_rating")
-        .task_ids
-    )
+    return set(DagBag(dag_folder=str(dags / "gospublic_rating.py")).get_dag("gospublic_rating").task_ids)
 
 
 def _asset_event_extras(dag_run_id: str) -> list[dict]:
