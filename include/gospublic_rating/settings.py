@@ -3,7 +3,10 @@
 Each setting is an environment variable; an Airflow Variable of the same name in lower
 case (``gospublic_registry_root``; or ``AIRFLOW_VAR_GOSPUBLIC_REGISTRY_ROOT``) overrides it
 inside Airflow tasks and callbacks. Settings are read lazily, when a task runs: never when
-the scheduler parses a DAG file. `make run` checks them in ``preflight`` before Airflow
+the scheduler parses a DAG file. A task asks Airflow for each Variable once (every ask is a
+call to the API server) and keeps its answer until the task ends; the next task, even in the
+same process (``airflow dags test``), asks again. Outside Airflow nothing is kept: the
+environment is read at every call. `make run` checks them in ``preflight`` before Airflow
 starts; a bad value fails with a one-line :class:`SettingsError` naming the variable.
 The table of docs/deployment.md documents :data:`VARIABLES` (a test keeps them equal).
 """
@@ -40,22 +43,36 @@ _SIZE_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?) ?(B|[KMGT]i?B|[KMGT]|%)$", re.IGN
 _TRUE, _FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 
 
-def _in_airflow_task() -> bool:
-    """True inside an Airflow task or callback process (its supervisor answers Variable lookups)."""
+# The task whose Variables _task_variables holds (its channel to its supervisor), and them.
+_task: object | None = None
+_task_variables: dict[str, str | None] = {}
+
+
+def _airflow_task() -> object | None:
+    """Inside an Airflow task or callback, its channel to its supervisor (which answers Variable
+    lookups): a new one for every task, also when ``airflow dags test`` runs them all in one
+    process. None outside Airflow."""
     runner = sys.modules.get("airflow.sdk.execution_time.task_runner")
-    return getattr(runner, "SUPERVISOR_COMMS", None) is not None
+    return getattr(runner, "SUPERVISOR_COMMS", None)
 
 
 def _variable(name: str) -> str | None:
-    """The Airflow Variable overriding ``name``: through Airflow inside a task, else its AIRFLOW_VAR_ form."""
+    """The Airflow Variable overriding ``name``: asked of Airflow once per task inside a task,
+    else its AIRFLOW_VAR_ form in the environment."""
+    global _task, _task_variables
     key = name.lower()
-    if _in_airflow_task():
+    task = _airflow_task()
+    if task is None:
+        value = os.environ.get(f"AIRFLOW_VAR_{key.upper()}")
+        return None if value is None else str(value)
+    if task is not _task:  # a new task: forget the last one's answers
+        _task, _task_variables = task, {}
+    if key not in _task_variables:
         from airflow.sdk import Variable
 
         value = Variable.get(key, default=None)
-    else:
-        value = os.environ.get(f"AIRFLOW_VAR_{key.upper()}")
-    return None if value is None else str(value)
+        _task_variables[key] = None if value is None else str(value)
+    return _task_variables[key]
 
 
 def raw(name: str) -> str:

@@ -90,21 +90,106 @@ def test_an_airflow_variable_overrides_the_environment(monkeypatch):
     assert settings.duckdb_threads() == 5
 
 
-def test_inside_a_task_the_variable_comes_from_airflow(monkeypatch):
-    from airflow.sdk import Variable
+class FakeAirflow:
+    """Airflow as a task sees it: its Variables, every lookup of one, and the task running.
 
-    asked = []
+    A task is its channel to its supervisor (``task_runner.SUPERVISOR_COMMS``): ``start_task``
+    gives the next task a new one, as ``airflow dags test`` does when it runs every task in one process.
+    """
 
-    def get(key, default=None, deserialize_json=False):
-        asked.append(key)
-        return {"gospublic_scheduled_source": "demo"}.get(key, default)
+    def __init__(self, monkeypatch):
+        from airflow.sdk import Variable
+        from airflow.sdk.execution_time import task_runner
 
-    monkeypatch.setattr(settings, "_in_airflow_task", lambda: True)
-    monkeypatch.setattr(Variable, "get", staticmethod(get))
+        self.variables: dict[str, str] = {}
+        self.asked: list[str] = []
+        self.monkeypatch = monkeypatch
+        self.task_runner = task_runner
+        monkeypatch.setattr(Variable, "get", staticmethod(self.get))
+
+    def get(self, key, default=None, deserialize_json=False):
+        self.asked.append(key)
+        return self.variables.get(key, default)
+
+    def start_task(self):
+        self.asked.clear()
+        self.monkeypatch.setattr(self.task_runner, "SUPERVISOR_COMMS", object(), raising=False)
+
+
+@pytest.fixture
+def airflow(monkeypatch):
+    return FakeAirflow(monkeypatch)
+
+
+def test_inside_a_task_the_variable_comes_from_airflow(monkeypatch, airflow):
+    airflow.variables["gospublic_scheduled_source"] = "demo"
+    airflow.start_task()
     monkeypatch.setenv("GOSPUBLIC_SCHEDULED_SOURCE", "live")
     monkeypatch.setenv("GOSPUBLIC_DEMO_DEPLOYMENT", "yes")
     assert settings.scheduled_inputs("2026-10") == {"source": "demo", "registry_dir": None}
-    assert "gospublic_scheduled_source" in asked and "gospublic_demo_deployment" in asked
+    assert "gospublic_scheduled_source" in airflow.asked and "gospublic_demo_deployment" in airflow.asked
+
+
+def _a_task(tmp_path) -> dict[str, object]:
+    """What a run's task reads of the settings: the check at start, a connection per step, the alerts."""
+    from gospublic_rating import models
+
+    settings.check()
+    inputs = settings.scheduled_inputs("2026-10")
+    for _ in range(3):
+        with models.connect(tmp_path / "step.duckdb") as con:
+            threads = con.execute("select current_setting('threads')").fetchone()[0]
+    return {
+        "threads": threads,
+        "inputs": inputs,
+        "warehouse": settings.warehouse_url(),
+        "audit": settings.audit_warehouse_url(),
+        "alerts": (settings.alert_emails(), settings.alert_on_success()),
+    }
+
+
+def test_a_task_asks_airflow_for_each_variable_once_and_the_next_task_asks_again(tmp_path, monkeypatch, airflow):
+    monkeypatch.setenv("GOSPUBLIC_DUCKDB_THREADS", "3")  # the environment, under an empty Variable
+    monkeypatch.setenv("GOSPUBLIC_DATA_DIR", str(tmp_path / "data"))
+    (tmp_path / "registry" / "2026-10").mkdir(parents=True)
+    airflow.variables.update(
+        gospublic_registry_root=str(tmp_path / "registry"),
+        gospublic_duckdb_threads="",
+        gospublic_audit_warehouse_url="postgresql://audit@db:5432/audit",
+        gospublic_alert_emails="team@example.org",
+    )
+    every_variable = sorted(name.lower() for name in settings.VARIABLES)
+
+    airflow.start_task()
+    first = _a_task(tmp_path)
+    assert sorted(airflow.asked) == every_variable  # each once, though connect() alone reads three per call
+    assert first["threads"] == 3
+    assert first["inputs"] == {"source": "live", "registry_dir": str(tmp_path / "registry" / "2026-10")}
+    assert first["alerts"] == (["team@example.org"], False)
+
+    # Between the tasks an operator changes Variables: the next task sees the new values.
+    airflow.variables.update(gospublic_duckdb_threads="1", gospublic_alert_emails="ops@example.org")
+    assert settings.duckdb_threads() == 3  # still the first task: what it read stays
+    airflow.start_task()
+    second = _a_task(tmp_path)
+    assert sorted(airflow.asked) == every_variable
+    assert second["threads"] == 1
+    assert second["alerts"] == (["ops@example.org"], False)
+
+    # A bad value set between tasks fails the next task's check in one line naming the variable.
+    airflow.variables["gospublic_duckdb_threads"] = "many"
+    airflow.start_task()
+    with pytest.raises(SettingsError, match="^GOSPUBLIC_DUCKDB_THREADS='many' is not a positive whole number"):
+        settings.check()
+
+
+def test_outside_a_task_every_call_reads_the_environment_again(monkeypatch, airflow):
+    for value in ("3", "4"):
+        monkeypatch.setenv("GOSPUBLIC_DUCKDB_THREADS", value)
+        assert settings.duckdb_threads() == int(value)
+    monkeypatch.setenv("AIRFLOW_VAR_GOSPUBLIC_DUCKDB_THREADS", "6")
+    assert settings.duckdb_threads() == 6
+    assert airflow.asked == []
 
 
 @pytest.mark.parametrize(
