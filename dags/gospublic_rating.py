@@ -156,8 +156,8 @@ def gospublic_rating():
     @task(retries=0)
     def report(published: dict) -> str:
         from gospublic_rating.lake import data_dir
-        from gospublic_rating.report import top
         from gospublic_rating.reporting import write_published
+        from gospublic_rating.reporting.text import top
 
         text = top(None, published["snapshot_id"])  # the warehouse publish wrote to (either back end)
         paths = write_published(None, published["snapshot_id"], data_dir() / "reports")

@@ -136,7 +136,8 @@ def failure_message(context) -> tuple[str, str]:
 def success_message(context) -> tuple[str, str]:
     """Subject and body of the optional summary of a successful run: top 10 and where the report is."""
     from . import warehouse
-    from .report import SnapshotNotFound, top
+    from .reporting.data import SnapshotNotFound
+    from .reporting.text import top
 
     run_id = str(context.get("run_id") or "")
     period = run_period(context)

@@ -14,7 +14,7 @@ import pytest
 from gospublic_rating import pipeline, warehouse
 from gospublic_rating.cli import main
 from gospublic_rating.lake import warehouse_path, write_parquet
-from gospublic_rating.report import place_labels
+from gospublic_rating.reporting.text import place_labels
 from warehouse_backends import backend  # noqa: F401  (fixture)
 
 COMMANDS = [

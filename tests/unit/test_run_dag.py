@@ -8,9 +8,11 @@ from urllib.parse import urlparse
 
 import duckdb
 import pytest
-from gospublic_rating import local_airflow, report
+from gospublic_rating import local_airflow
 from gospublic_rating.cli.run import progress, run_id_of
 from gospublic_rating.lake import warehouse_path
+from gospublic_rating.reporting.data import SnapshotNotFound
+from gospublic_rating.reporting.text import top
 
 CREATING = (
     "2026-11-30T09:40:08.630264Z [info     ] creating dag run               [airflow.serialization.definitions.dag] "
@@ -30,10 +32,10 @@ def test_report_shows_the_snapshot_of_the_given_dag_run_not_the_newest(run_month
     with duckdb.connect(str(warehouse_path()), read_only=True) as con:
         ids = dict(con.execute("select dag_run_id, snapshot_id from snapshot.runs").fetchall())
     assert ids["run-first"] != ids["run-second"]
-    assert f"snapshot {ids['run-first']}," in report.top(warehouse_path(), dag_run_id="run-first")
-    assert f"snapshot {ids['run-second']}," in report.top(warehouse_path(), dag_run_id="run-second")
-    with pytest.raises(report.SnapshotNotFound, match="of DAG run run-third"):
-        report.top(warehouse_path(), dag_run_id="run-third")
+    assert f"snapshot {ids['run-first']}," in top(warehouse_path(), dag_run_id="run-first")
+    assert f"snapshot {ids['run-second']}," in top(warehouse_path(), dag_run_id="run-second")
+    with pytest.raises(SnapshotNotFound, match="of DAG run run-third"):
+        top(warehouse_path(), dag_run_id="run-third")
 
 
 def test_progress_lines_drop_noise_and_are_cut_between_words():
@@ -123,5 +125,5 @@ def test_a_run_whose_content_was_already_published_shows_the_snapshot_that_holds
     shown = _published_by("run-again")
     assert shown.startswith(f"nothing new was published: identical content is already published as {first}")
     assert f"snapshot {first}," in shown
-    with pytest.raises(report.SnapshotNotFound):
+    with pytest.raises(SnapshotNotFound):
         _published_by("run-that-never-ran")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from gospublic_rating import report, settings, validation
+from gospublic_rating import settings, validation
 from gospublic_rating.cli import main
 from gospublic_rating.errors import ResourceExhausted, SettingsError
 from gospublic_rating.lake import warehouse_path
+from gospublic_rating.reporting.text import top
 
 
 @pytest.mark.parametrize("value", ["lots", "0GB", "100", "-1GB", "1 gigabyte", "１GB", "150%"])
@@ -45,7 +46,7 @@ def test_a_run_publishes_from_a_data_folder_with_quotes_in_its_name(tmp_path, mo
     spec = run_month("run-quote", scale=200)
     assert str(spec.lake.root).startswith(str(folder))
     assert warehouse_path().parent == folder
-    text = report.top(warehouse_path(), period="2026-10")
+    text = top(warehouse_path(), period="2026-10")
     assert "period 2026-10" in text
 
 

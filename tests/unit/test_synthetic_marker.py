@@ -5,10 +5,11 @@ from __future__ import annotations
 import duckdb
 import pyarrow.parquet as pq
 from conftest import NOW
-from gospublic_rating import pipeline, report
+from gospublic_rating import pipeline
 from gospublic_rating.cli import main
 from gospublic_rating.lake import warehouse_path
 from gospublic_rating.pipeline import RunSpec
+from gospublic_rating.reporting.text import top
 from gospublic_rating.sources import SYNTHETIC_KEY
 
 
@@ -24,7 +25,7 @@ def test_generated_demo_files_publish_as_demo(tmp_path):
     _publish_files_run(out, "files-demo")
     with duckdb.connect(str(warehouse_path()), read_only=True) as con:
         assert con.execute("select source, is_demo from snapshot.runs").fetchall() == [("files", True)]
-    assert report.top(warehouse_path(), dag_run_id="files-demo").startswith("DEMO DATA")
+    assert top(warehouse_path(), dag_run_id="files-demo").startswith("DEMO DATA")
 
 
 def test_unmarked_files_publish_as_real(tmp_path):
@@ -37,4 +38,4 @@ def test_unmarked_files_publish_as_real(tmp_path):
     _publish_files_run(out, "files-real")
     with duckdb.connect(str(warehouse_path()), read_only=True) as con:
         assert con.execute("select source, is_demo from snapshot.runs").fetchall() == [("files", False)]
-    assert not report.top(warehouse_path(), dag_run_id="files-real").startswith("DEMO DATA")
+    assert not top(warehouse_path(), dag_run_id="files-real").startswith("DEMO DATA")

@@ -4,7 +4,7 @@ block weight × indicator weight / block's weights × score, docs/methodology.md
 
 from __future__ import annotations
 
-from ..report import place_labels
+from ..reporting.text import place_labels
 from . import methodology_of, resolve
 
 EPSILON = 1e-9

@@ -13,7 +13,7 @@ from collections import Counter
 
 import pyarrow.compute as pc
 
-from ..report import place_labels
+from ..reporting.text import place_labels
 from . import find_region, methodology_of, resolve
 
 

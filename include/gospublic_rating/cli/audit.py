@@ -124,7 +124,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from ..audit import resolve
-    from ..report import top
+    from ..reporting.text import top
 
     def show(reader) -> int:
         run = resolve(reader, args.snapshot)

@@ -29,7 +29,8 @@ def register(sub) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     """The report of a snapshot: text top places (default), or an HTML, XLSX or CSV file."""
     from .. import reporting
-    from ..report import SnapshotNotFound, top
+    from ..reporting.data import SnapshotNotFound
+    from ..reporting.text import top
     from ..warehouse import WarehouseSchemaError, WarehouseUnreadable
 
     ref = args.ref or args.snapshot_id or args.period
@@ -50,8 +51,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     """Places and points of every region (or one) over the published periods (snapshot.ranking_history)."""
-    from ..report import SnapshotNotFound
-    from ..reporting.data import history
+    from ..reporting.data import SnapshotNotFound, history
     from ..warehouse import WarehouseSchemaError, WarehouseUnreadable
 
     try:

@@ -82,7 +82,7 @@ def cmd_preflight(args: argparse.Namespace) -> int:
 def cmd_run_dag(args: argparse.Namespace) -> int:
     """Run the DAG once through Airflow (`airflow dags test`), then print the top 10 of ITS snapshot."""
     from ..local_airflow import active_dir, record_active
-    from ..report import SnapshotNotFound
+    from ..reporting.data import SnapshotNotFound
 
     conf = {
         "period": args.period or None,
@@ -158,7 +158,8 @@ def _published_by(dag_run_id: str) -> str:
     """The top places of the snapshot DAG run ``dag_run_id`` published, or of the one that already held
     identical content (the run then published nothing new, and says which)."""
     from ..pipeline import publication_record
-    from ..report import SnapshotNotFound, top
+    from ..reporting.data import SnapshotNotFound
+    from ..reporting.text import top
 
     try:
         return top(None, dag_run_id=dag_run_id)

@@ -1,8 +1,10 @@
-"""The published rating as a report: HTML (Russian, self-contained, offline), XLSX and CSV.
+"""The published rating as a report: HTML (Russian, self-contained, offline), XLSX and CSV, and
+the text top places for the console (``text``).
 
 ``data`` is the only module that reads the warehouse (through ``warehouse.open_reader``,
 either back end); ``gains`` recomputes a region's points with one group of «Что исправить»
-fixed; ``html``/``svg`` and ``tables`` render.
+fixed; ``html``/``svg``, ``tables`` and ``text`` render. ``tables`` (the XLSX writer's
+extension) is imported when a table is rendered, so the text form does not load it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..methodology import Methodology, parse
-from . import data, gains, html, tables
+from . import data, gains, html
 
 FORMATS = ("html", "xlsx", "csv")
 
@@ -45,6 +47,8 @@ def prepare(where: str | Path | None, ref: str | None, items: bool = True, regio
 
 def render(prepared: Prepared, fmt: str, folder: Path, out: Path | None = None) -> Path:
     """Write the report of ``prepared`` in ``fmt`` (to ``out``, or its default path in ``folder``)."""
+    from . import tables
+
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
     report, region = prepared.report, prepared.region

@@ -2,9 +2,11 @@
 
 The only module of :mod:`gospublic_rating.reporting` that knows the snapshot's tables. It
 reads them with :func:`warehouse.open_reader` (the DuckDB file or PostgreSQL alike; the run's
-lake folder is never needed) into an in-memory DuckDB under the same schema name, so the
-SQL below, and the views as :mod:`warehouse.schema` declares them, run unchanged whatever
-the back end. Results come back as simple dataclasses.
+lake folder is never needed); a missing warehouse, snapshot or region is :class:`SnapshotNotFound`.
+:func:`load` (HTML, XLSX, CSV) reads into an in-memory DuckDB under the same schema name, so
+the SQL below, and the views as :mod:`warehouse.schema` declares them, run unchanged whatever
+the back end; its results come back as simple dataclasses. :func:`load_ranking` (the text
+form) reads just a snapshot's runs and ranking rows, as the reader returns them.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from ..methodology import Indicator as Definition
 from ..methodology import parse
 from ..models import connect
 from ..period import Period
-from ..report import SnapshotNotFound
 from ..warehouse import duckdb_file
 from ..warehouse.schema import BY_NAME, SCHEMA, VIEWS
 
@@ -40,6 +41,10 @@ FIX_GROUPS = {
 _ATTACHED = "published"  # the DuckDB warehouse file, attached read-only
 _ALL_SNAPSHOTS = ("runs", "ranking")
 _OWN_SNAPSHOT = ("indicators", "indicator_definitions", "validations", "organizations", "page_metrics")
+
+
+class SnapshotNotFound(LookupError):
+    """No warehouse, or no published snapshot (or region) that matches what was asked for."""
 
 
 @dataclass(frozen=True)
@@ -115,24 +120,31 @@ class Report:
 
 
 @contextlib.contextmanager
+def _open_reader(where: str | Path | None) -> Iterator:
+    """:func:`warehouse.open_reader` of ``where``, a missing warehouse being :class:`SnapshotNotFound`."""
+    try:
+        with warehouse.open_reader(where) as reader:
+            yield reader
+    except warehouse.WarehouseMissing as error:
+        raise SnapshotNotFound(str(error)) from None
+
+
+@contextlib.contextmanager
 def _local_copy(where: str | Path | None, ref: str | None = None, own: bool = True) -> Iterator[tuple]:
     """(in-memory DuckDB holding ``snapshot.*``, snapshot id of ``ref``): runs and ranking of every
     snapshot (for the views), and, when ``own``, the other tables of the snapshot ``ref`` only."""
-    try:
-        with warehouse.open_reader(where) as reader, connect() as con:
-            con.execute(f"create schema {SCHEMA}")
-            if isinstance(reader, duckdb_file.Reader):
-                con.execute(f"attach ? as {_ATTACHED} (read_only)", [reader.location])
-            for name in _ALL_SNAPSHOTS:
-                _copy_in(con, reader, name)
-            snapshot_id = _resolve(con, ref)
-            for name in _OWN_SNAPSHOT if own else ():
-                _copy_in(con, reader, name, snapshot_id)
-            for _, sql in VIEWS.values():
-                con.execute(sql)
-            yield con, snapshot_id
-    except warehouse.WarehouseMissing as error:
-        raise SnapshotNotFound(str(error)) from None
+    with _open_reader(where) as reader, connect() as con:
+        con.execute(f"create schema {SCHEMA}")
+        if isinstance(reader, duckdb_file.Reader):
+            con.execute(f"attach ? as {_ATTACHED} (read_only)", [reader.location])
+        for name in _ALL_SNAPSHOTS:
+            _copy_in(con, reader, name)
+        snapshot_id = _resolve(con, ref)
+        for name in _OWN_SNAPSHOT if own else ():
+            _copy_in(con, reader, name, snapshot_id)
+        for _, sql in VIEWS.values():
+            con.execute(sql)
+        yield con, snapshot_id
 
 
 def _copy_in(con: duckdb.DuckDBPyConnection, reader, name: str, snapshot_id: str | None = None) -> None:
@@ -232,6 +244,30 @@ def load(where: str | Path | None, ref: str | None, items: bool = False, region:
         counts, fixed = _fix_summary(con)
         listed = _fix_items(con, region) if items else None
     return Report(run, definitions, list(regions.values()), previous_id, checks, counts, fixed, listed)
+
+
+def load_ranking(
+    where: str | Path | None,
+    snapshot_id: str | None = None,
+    period: str | None = None,
+    dag_run_id: str | None = None,
+) -> tuple[dict, list[dict], str]:
+    """(runs row, its ranking rows, the warehouse's location as shown) of a snapshot of the warehouse
+    ``where`` (None: the configured one): ``snapshot_id``, or the one published by the DAG run
+    ``dag_run_id``, or else the newest (of ``period``, where given)."""
+    with _open_reader(where) as reader:
+        runs = [
+            r
+            for r in reader.read("runs").to_pylist()
+            if snapshot_id in (None, r["snapshot_id"])
+            and period in (None, r["period"])
+            and dag_run_id in (None, r["dag_run_id"])
+        ]
+        if not runs:
+            wanted = f"of DAG run {dag_run_id}" if dag_run_id else snapshot_id or period or ""
+            raise SnapshotNotFound(f"{reader.location}: no snapshot {wanted}".rstrip())
+        run = max(runs, key=lambda r: (r["published_at"], r["seq"]))
+        return run, reader.read("ranking", run["snapshot_id"]).to_pylist(), reader.location
 
 
 def history(where: str | Path | None, region: str | None = None) -> list[tuple]:

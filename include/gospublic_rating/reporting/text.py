@@ -1,15 +1,15 @@
-"""Human-readable views of a published snapshot, read through ``warehouse.open_reader``
-(the DuckDB file or PostgreSQL alike)."""
+"""The report as text: a published snapshot's top places for the console (``gospublic report``,
+``run-dag``, the DAG's ``report`` task, the success alert, ``gospublic snapshots show``).
+
+It reads through :func:`data.load_ranking` (either back end) and renders; ``place_labels``
+is also the place label of the audit commands.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from . import warehouse
-
-
-class SnapshotNotFound(LookupError):
-    pass
+from .data import load_ranking
 
 
 def place_labels(ranking: list[dict]) -> dict[str, str]:
@@ -18,21 +18,6 @@ def place_labels(ranking: list[dict]) -> dict[str, str]:
     for row in ranking:
         counts[row["place"]] = counts.get(row["place"], 0) + 1
     return {row["region_code"]: f"{row['place']}{'=' if counts[row['place']] > 1 else ''}" for row in ranking}
-
-
-def find_run(reader, snapshot_id: str | None = None, period: str | None = None, dag_run_id: str | None = None) -> dict:
-    """The runs row of ``snapshot_id``, or of the DAG run ``dag_run_id``, or else the newest (of ``period``)."""
-    runs = [
-        r
-        for r in reader.read("runs").to_pylist()
-        if snapshot_id in (None, r["snapshot_id"])
-        and period in (None, r["period"])
-        and dag_run_id in (None, r["dag_run_id"])
-    ]
-    if not runs:
-        wanted = f"of DAG run {dag_run_id}" if dag_run_id else snapshot_id or period or ""
-        raise SnapshotNotFound(f"{reader.location}: no snapshot {wanted}".rstrip())
-    return max(runs, key=lambda r: (r["published_at"], r["seq"]))
 
 
 def top(
@@ -46,15 +31,9 @@ def top(
 
     ``warehouse_location`` is a DuckDB file or a postgresql:// URL (None: ``warehouse.location()``).
     The snapshot is ``snapshot_id``, or the one published by the DAG run ``dag_run_id``, or
-    else the newest (of ``period``, where given).
+    else the newest (of ``period``, where given); none is :class:`data.SnapshotNotFound`.
     """
-    try:
-        with warehouse.open_reader(warehouse_location) as reader:
-            run = find_run(reader, snapshot_id, period, dag_run_id)
-            ranking = reader.read("ranking", run["snapshot_id"]).to_pylist()
-            where = reader.location
-    except warehouse.WarehouseMissing as error:
-        raise SnapshotNotFound(str(error)) from None
+    run, ranking, where = load_ranking(warehouse_location, snapshot_id, period, dag_run_id)
     labels = place_labels(ranking)
     shown = sorted(
         (r for r in ranking if max_place is None or r["place"] <= max_place),
