@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import math
+import struct
+from datetime import UTC, datetime
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
@@ -168,3 +172,95 @@ def test_a_corrupt_warehouse_is_a_clear_error_and_is_left_alone(built_run):
     path.write_bytes(b"not a database at all" * 1000)
     with pytest.raises(warehouse.WarehouseUnreadable, match="cannot be read as a DuckDB warehouse"):
         pipeline.publish_snapshot(built_run("run-b", scale=600))
+
+
+AWKWARD_TEXTS = [
+    "",
+    '"',
+    'a "quoted" value; with, commas\nand a newline\r\nand a second',
+    "Нижегородская область, «Минздрав»",
+    "NA",
+    "null",
+    "NULL",
+    "\\N",
+    "\\.",
+    "t",
+    " ",
+    "#",
+]
+
+
+def _awkward_runs() -> pa.Table:
+    """Runs rows that a naive CSV round trip would change ('' or 'NA' to NULL, doubles rounded, ...)."""
+    doubles = [0.1, 1 / 3, -0.0, 5e-324, 1.7976931348623157e308, 0.30000000000000004, math.inf, -math.inf, math.nan]
+    stamps = [
+        datetime(2026, 11, 29, 12, 0, 0, 123456, tzinfo=UTC),
+        datetime(2026, 11, 30, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(1900, 1, 1, tzinfo=UTC),  # Kamchatka's local mean time then: +10:34:36
+    ]
+    ints = [-(2**31), 2**31 - 1, 0]
+    bigints = [-(2**63), 2**63 - 1, 0]
+    rows = []
+    for i in range(len(AWKWARD_TEXTS)):
+        text = AWKWARD_TEXTS[i]
+        rows.append(
+            {
+                "snapshot_id": f"awkward-{i}",
+                "period": text,
+                "source": AWKWARD_TEXTS[-1 - i],
+                "is_demo": i % 2 == 0,
+                "version": ints[i % 3],
+                "supersedes": [None, "", "NA"][i % 3],  # nullable: NULL and the empty string stay apart
+                "methodology_version": text,
+                "methodology_sha256": text,
+                "methodology_toml": f"[block]\n{text}\n",
+                "page_stats_coverage": doubles[i % len(doubles)],
+                "pages_count": bigints[i % 3],
+                "posts_count": bigints[(i + 1) % 3],
+                "published_at": stamps[i % 3],
+                "dag_run_id": text,
+                "code_version": text,
+                "code_commit": None if i % 2 else text,
+                "lake_path": text,
+                "seq": i + 1,
+                "content_hash": text,
+                "previous_chain_hash": None if i % 3 else "",
+                "chain_hash": text,
+            }
+        )
+    return pa.Table.from_pylist(rows, schema=schema.RUNS.arrow_schema)
+
+
+def _bits(values: list) -> list:
+    """Doubles compared bit for bit (-0.0 and NaN included)."""
+    return [None if v is None else struct.pack("<d", v) for v in values]
+
+
+def _assert_identical(read: pa.Table, written: pa.Table, backend: str) -> None:  # noqa: F811
+    if backend == "postgres":  # the declared schema itself (DuckDB's reader returns its own nullability)
+        assert read.schema == written.schema
+    assert read.column_names == written.column_names
+    for name in written.column_names:
+        got, want = read[name].to_pylist(), written[name].to_pylist()
+        if name == "page_stats_coverage":
+            got, want = _bits(got), _bits(want)
+        assert got == want, name
+
+
+def test_awkward_values_read_back_identically(backend, monkeypatch):  # noqa: F811
+    # a client whose defaults would change what PostgreSQL prints (libpq reads these at connect)
+    monkeypatch.setenv("PGTZ", "Asia/Kamchatka")
+    monkeypatch.setenv("PGDATESTYLE", "SQL, DMY")
+    monkeypatch.setenv("PGOPTIONS", "-c extra_float_digits=0")
+    written = _awkward_runs()
+    assert written["supersedes"].null_count == 4 and written["supersedes"].to_pylist()[1] == ""
+    with warehouse._writer(warehouse.location()) as writer:
+        writer.insert("runs", written)
+        _assert_identical(writer.read("runs"), written, backend)  # inside the writer's transaction too
+    with warehouse.open_reader() as reader:
+        _assert_identical(reader.read("runs"), written, backend)
+        one = reader.read("runs", "awkward-2")
+        assert one.num_rows == 1 and one["period"].to_pylist() == [AWKWARD_TEXTS[2]]
+        for empty in (reader.read("runs", "no such snapshot"), reader.read("ranking")):
+            assert empty.num_rows == 0
+        assert reader.read("ranking").schema.names == schema.BY_NAME["ranking"].column_names

@@ -1,15 +1,17 @@
 """The deployment warehouse: the same snapshot tables in PostgreSQL (psycopg 3).
 
 One transaction per snapshot (big tables go in with COPY); writers queue on an advisory
-lock. The database itself keeps snapshots immutable for every client: triggers refuse
-UPDATE, DELETE and TRUNCATE on every snapshot table, and the role ``gospublic_auditor``
-(created when missing, NOLOGIN: grant it to auditors' logins) may only SELECT.
+lock. Readers receive a table as COPY's CSV, parsed by pyarrow with the declared schema.
+The database itself keeps snapshots immutable for every client: triggers refuse UPDATE,
+DELETE and TRUNCATE on every snapshot table, and the role ``gospublic_auditor`` (created
+when missing, NOLOGIN: grant it to auditors' logins) may only SELECT.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pyarrow as pa
@@ -20,6 +22,7 @@ from .schema import BY_NAME, SCHEMA, TABLES, VIEWS, ddl, expected_columns
 
 AUDITOR = "gospublic_auditor"
 _LOCK_KEY = 0x60590B11C  # advisory lock of the warehouse writer
+_BLOCK = 4 << 20  # bytes of CSV parsed at a time when reading
 _CSV = pacsv.WriteOptions(include_header=False, quoting_style="all_valid", batch_size=65536)
 
 _IMMUTABILITY = [
@@ -70,19 +73,51 @@ def redact(url: str) -> str:
 
 
 def _read(con: psycopg.Connection, name: str, snapshot_id: str | None) -> pa.Table:
+    """The table's rows (of one snapshot, or all), streamed by ``COPY ... TO STDOUT (FORMAT csv)`` into Arrow."""
     table = BY_NAME[name]
     exists = con.execute("select to_regclass(%s) is not null", [f"{SCHEMA}.{name}"]).fetchone()[0]
     if not exists:
         return table.arrow_schema.empty_table()
-    sql = f"select {', '.join(table.column_names)} from {SCHEMA}.{name}"
-    cursor = (
-        con.execute(sql, []) if snapshot_id is None else con.execute(sql + " where snapshot_id = %s", [snapshot_id])
+    # How COPY writes values, whatever the server's, role's or URL's defaults (until the transaction ends).
+    con.execute(
+        "select set_config('client_encoding', 'UTF8', true), set_config('timezone', 'UTC', true), "
+        "set_config('datestyle', 'ISO', true), set_config('extra_float_digits', '3', true)"
     )
-    rows = cursor.fetchall()
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in table.columns]
-    return pa.Table.from_arrays(
-        [pa.array(values, type=field.type) for values, field in zip(columns, table.arrow_schema, strict=True)],
-        schema=table.arrow_schema,
+    query = f"select {', '.join(table.column_names)} from {SCHEMA}.{name}"
+    if snapshot_id is not None:
+        query += " where snapshot_id = %s"  # bound client-side: COPY takes no server-side parameters
+    params = None if snapshot_id is None else [snapshot_id]
+    blocks = []
+    # one thread parses a block while this one receives the next (pyarrow lets go of the GIL)
+    with ThreadPoolExecutor(1) as parser, con.cursor().copy(f"copy ({query}) to stdout (format csv)", params) as copy:
+        block = bytearray()
+        for row in copy:  # COPY TO sends one message per row: a block ends on a row boundary
+            block += row
+            if len(block) >= _BLOCK:
+                blocks.append(parser.submit(_parse, block, table.arrow_schema))
+                block = bytearray()
+        if block:
+            blocks.append(parser.submit(_parse, block, table.arrow_schema))
+        parsed = [future.result() for future in blocks]
+    if not parsed:
+        return table.arrow_schema.empty_table()
+    return pa.Table.from_arrays(pa.concat_tables(parsed).columns, schema=table.arrow_schema)
+
+
+def _parse(block: bytearray, schema: pa.Schema) -> pa.Table:
+    """Whole CSV rows of COPY into Arrow: NULL is an unquoted empty field, the empty string a quoted one."""
+    return pacsv.read_csv(
+        pa.py_buffer(block),
+        read_options=pacsv.ReadOptions(column_names=schema.names),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+        convert_options=pacsv.ConvertOptions(
+            column_types=schema,
+            null_values=[""],
+            true_values=["t"],
+            false_values=["f"],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
     )
 
 
