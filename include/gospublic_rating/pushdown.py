@@ -179,11 +179,14 @@ def _duplicates(con, frame: str, i: int, keys: list[str], params: dict) -> int:
     """Rows whose key (not all null) another row repeats, counted exactly, as GX counts them
     (every copy); only rows of a repeated hash (``pushdown_repeated``) are grouped by their key."""
     hashed, present = _keyed(keys)
-    quoted = ", ".join(_quote(k) for k in keys)
+    quoted = ", ".join(f"frame.{_quote(k)}" for k in keys)
+    # a join on the hash (a case: a key of nulls only has none), not a filter of the frame: a
+    # filter made DuckDB build the frame's own join's hash table on the frame's rows
     exact = (
-        f"with frame as ({frame}) select coalesce(sum(n), 0)::bigint from (select count(*) as n from frame "
-        f"where {present} and {hashed} in (select h from pushdown_repeated where expectation = {i}) "
-        f"group by {quoted} having count(*) > 1)"
+        f"with frame as ({frame}), repeated as (select h from pushdown_repeated where expectation = {i}) "
+        f"select coalesce(sum(n), 0)::bigint from (select count(*) as n from frame join repeated "
+        f"on (case when {present} then {hashed} end) = repeated.h group by {quoted} "
+        f"having count(*) > 1)"
     )
     return int(models.execute(con, exact, params).fetchall()[0][0])
 
