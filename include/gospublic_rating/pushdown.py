@@ -2,19 +2,22 @@
 
 A suite whose expectations are all row-level (``ROW_LEVEL``: not null, in set, between,
 pair equal, unique, compound unique) is not handed to GX as a frame of every row. DuckDB
-counts, in one scan of the check frame, the rows that break each expectation (uniqueness:
-one sort of the key's hashes per unique expectation, recounted exactly when a hash repeats)
-and, only when some count is not zero, selects a few of the rows that break each one. GX
-then evaluates the whole suite on that small frame of example rows (empty when nothing
-broke), so the failing-row examples in the evidence are GX's own; validation.py merges
-DuckDB's counts into GX's results. The suite stays the only statement of what is checked:
-the SQL here is derived from each expectation's type and arguments, and an expectation
-fails when DuckDB counts a violating row or GX fails it on the examples.
+counts the rows that break each expectation from one scan of the check frame into a narrow
+temporary table (each row's flags packed as bits, a hash per unique key; uniqueness: the
+hashes sorted in hash-partitioned passes that keep each sort within a share of the memory
+limit, recounted exactly when a hash repeats) and, only when some count is not zero, selects
+a few of the rows that break each one. GX then evaluates the whole suite on that small
+frame of example rows (empty when nothing broke), so the failing-row examples in the
+evidence are GX's own; validation.py merges DuckDB's counts into GX's results. The suite
+stays the only statement of what is checked: the SQL here is derived from each
+expectation's type and arguments, and an expectation fails when DuckDB counts a violating
+row or GX fails it on the examples.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -32,6 +35,10 @@ ROW_LEVEL = {
 _UNIQUE = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
 _FLOATS = ("FLOAT", "DOUBLE")
+# Share of DuckDB's memory limit one pass of the uniqueness sort may take, and what a sorted
+# key hash takes in it (measured: ~26 bytes a row sorting 13 M hashes with lead()).
+_PASS_BYTES_SHARE = 0.125
+_SORT_BYTES_PER_ROW = 32
 
 
 class NotPushable(ValueError):
@@ -128,27 +135,58 @@ def _keyed(keys: list[str]) -> tuple[str, str]:
     return f"hash({quoted})", "not (" + " and ".join(f"{_quote(k)} is null" for k in keys) + ")"
 
 
-def _repeats(con, source: str, hashed: str, where: str, params: dict) -> int:
-    """Rows of ``source`` whose ``hashed`` equals the next in sorted order (0: no hash repeats).
+def _passes(con, rows: int) -> int:
+    """How many hash-partitioned passes sort ``rows`` key hashes: each pass at most
+    ``_PASS_BYTES_SHARE`` of DuckDB's memory limit (at ``_SORT_BYTES_PER_ROW``).
 
-    A sort spills gracefully and beat a hash aggregate of every key at 5 M and 50 M rows.
+    DuckDB's sort takes what the limit allows, whatever the input: one sort of every hash
+    held the whole limit at ten times national scale, on top of the hashes themselves.
     """
-    sql = (
-        f"{source} select count(*) from (select h, lead(h) over (order by h) as next_h "
-        f"from (select {hashed} as h from rows where {where})) where h = next_h"
-    )
-    return int(models.execute(con, sql, params).fetchall()[0][0])
+    limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    per_pass = max(1, int(_bytes(limit) * _PASS_BYTES_SHARE) // _SORT_BYTES_PER_ROW)
+    return max(1, -(-rows // per_pass))
 
 
-def _duplicates(con, frame: str, keys: list[str], params: dict) -> int:
+def _bytes(size: str) -> int:
+    """Bytes of a DuckDB size setting such as '1.8 GiB' or '953.6 MiB' (1 GiB if unreadable)."""
+    units = ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB")
+    match = re.fullmatch(r"([0-9.]+) ?([A-Za-z]+)", size.strip())
+    if not match or match.group(2) not in units:
+        return 2**30
+    return int(float(match.group(1)) * 1024 ** units.index(match.group(2)))
+
+
+def _repeated(con, table: str, column: str, i: int) -> int:
+    """Put the hashes in ``table``.``column`` (null: a key of nulls only) that repeat into
+    ``pushdown_repeated`` as expectation ``i``'s; return how many (0: no key repeats).
+
+    The hashes are sorted in passes, pass k the hashes with ``h % passes = k``: a repeated
+    hash falls in one pass whole, and no pass sorts more than its share of the memory limit.
+    """
+    con.execute(f"delete from pushdown_repeated where expectation = {i}")  # a pass before may have raised
+    hashes = con.execute(f"select count({column}) from {table}").fetchall()[0][0]
+    passes = _passes(con, hashes)
+    for k in range(passes):
+        part = f" and {column} % {passes} = {k}" if passes > 1 else ""
+        con.execute(
+            f"insert into pushdown_repeated select distinct {i}, h from (select {column} as h, lead({column}) "
+            f"over (order by {column}) as next_h from {table} where {column} is not null{part}) where h = next_h"
+        )
+    return con.execute(f"select count(*) from pushdown_repeated where expectation = {i}").fetchall()[0][0]
+
+
+def _duplicates(con, frame: str, i: int, keys: list[str], params: dict) -> int:
     """Rows whose key (not all null) another row repeats, counted exactly, as GX counts them
-    (every copy); only rows of a repeated hash are grouped by their key."""
+    (every copy); only rows of a repeated hash (``pushdown_repeated``) are grouped by their key."""
     hashed, present = _keyed(keys)
-    quoted = ", ".join(_quote(k) for k in keys)
+    quoted = ", ".join(f"frame.{_quote(k)}" for k in keys)
+    # a join on the hash (a case: a key of nulls only has none), not a filter of the frame: a
+    # filter made DuckDB build the frame's own join's hash table on the frame's rows
     exact = (
-        f"with frame as ({frame}), repeated as (select {hashed} as h from frame where {present} "
-        f"group by h having count(*) > 1) select coalesce(sum(n), 0)::bigint from (select count(*) as n "
-        f"from frame where {present} and {hashed} in (select h from repeated) group by {quoted} having count(*) > 1)"
+        f"with frame as ({frame}), repeated as (select h from pushdown_repeated where expectation = {i}) "
+        f"select coalesce(sum(n), 0)::bigint from (select count(*) as n from frame join repeated "
+        f"on (case when {present} then {hashed} end) = repeated.h group by {quoted} "
+        f"having count(*) > 1)"
     )
     return int(models.execute(con, exact, params).fetchall()[0][0])
 
@@ -176,22 +214,48 @@ def check(con: duckdb.DuckDBPyConnection, frame: str, suite_json: dict, params: 
                 predicates[i] = _predicate(i, expectation, types, params, bound)
         except NotPushable as error:
             errors[i] = str(error)
+    con.execute("create or replace temp table pushdown_repeated (expectation integer, h ubigint)")
     try:
-        rows = _count_once(con, frame, predicates, unique, bound, counts)
-    except duckdb.Error:
-        rows = _count_apart(con, frame, predicates, unique, bound, counts, errors)
-    for i, keys in unique.items():
-        if counts[i]:
-            counts[i] = _duplicates(con, frame, keys, params)  # a repeated hash: count exactly
-    return Pushdown(rows, counts, errors, _examples(con, frame, expectations, predicates, counts, bound, examples))
+        try:
+            rows = _count_once(con, frame, predicates, unique, bound, counts)
+        except duckdb.Error:
+            rows = _count_apart(con, frame, predicates, unique, bound, counts, errors)
+        for i, keys in unique.items():
+            if counts[i]:
+                counts[i] = _duplicates(con, frame, i, keys, params)  # a repeated hash: count exactly
+        found = _examples(con, frame, expectations, predicates, counts, bound, examples)
+    finally:
+        con.execute("drop table if exists pushdown_repeated")
+    return Pushdown(rows, counts, errors, found)
+
+
+def _bits(predicates: dict[int, str]) -> list[tuple[str, str, dict[int, int]]]:
+    """The predicates packed as bits of integer columns (64 a column, the narrowest type that
+    holds them): (column, SQL of its value, predicate index -> bit)."""
+    order = list(predicates)
+    packed = []
+    for g in range(0, len(order), 64):
+        group = {i: 1 << b for b, i in enumerate(order[g : g + 64])}
+        kind = next(
+            t for n, t in ((8, "utinyint"), (16, "usmallint"), (32, "uinteger"), (64, "ubigint")) if len(group) <= n
+        )
+        value = " | ".join(f"(case when {predicates[i]} then {bit} else 0 end)::{kind}" for i, bit in group.items())
+        packed.append((f"broken_bits_{g // 64}", value, group))
+    return packed
 
 
 def _count_once(con, frame: str, predicates: dict[int, str], unique: dict[int, list[str]], bound, counts) -> int:
-    """One scan of the frame into a narrow temporary table (a flag per predicate, a hash per
-    unique key), then the counts from it; return the frame's rows."""
-    columns = ["true as row_present"] + [f"({p}) as broken_{i}" for i, p in predicates.items()]
+    """One scan of the frame into a narrow temporary table (the predicates' flags packed as bits,
+    a hash per unique key), then the counts from it; return the frame's rows.
+
+    Per row the table holds a few bytes of flags and 8 bytes a unique key (50 M posts: ~0.55 GB);
+    the flags are counted in one scan of it, the hashes sorted in passes (``_repeated``).
+    """
+    packed = _bits(predicates)
+    columns = ["true as row_present"] + [f"{value} as {name}" for name, value, _ in packed]
     for i, keys in unique.items():
         hashed, present = _keyed(keys)
+        # not a filter: a filter on the key made DuckDB build its join's hash table on the frame
         columns.append(f"case when {present} then {hashed} end as key_hash_{i}")
     table = "pushdown_rows"
     models.execute(
@@ -200,14 +264,14 @@ def _count_once(con, frame: str, predicates: dict[int, str], unique: dict[int, l
         bound,
     )
     try:
-        flags = "".join(f", count(*) filter (where broken_{i})" for i in predicates)
+        flags = "".join(
+            f", count(*) filter (where {name} & {bit} <> 0)" for name, _, group in packed for bit in group.values()
+        )
         totals = con.execute(f"select count(*){flags} from {table}").fetchall()[0]
-        for i, total in zip(predicates, totals[1:], strict=True):
+        for i, total in zip([i for _, _, group in packed for i in group], totals[1:], strict=True):
             counts[i] = int(total)
         for i in unique:
-            counts[i] = _repeats(
-                con, f"with rows as (select * from {table})", f"key_hash_{i}", f"key_hash_{i} is not null", {}
-            )
+            counts[i] = _repeated(con, table, f"key_hash_{i}", i)
         return int(totals[0])
     finally:
         con.execute(f"drop table if exists {table}")
@@ -224,7 +288,16 @@ def _count_apart(con, frame: str, predicates, unique, bound: dict, counts: list,
             errors[i] = " ".join(str(error).split())
     for i, keys in unique.items():
         hashed, present = _keyed(keys)
-        counts[i] = _repeats(con, f"with rows as ({frame})", hashed, present, bound)
+        models.execute(
+            con,
+            f"create or replace temp table pushdown_keys as with frame as ({frame}) "
+            f"select case when {present} then {hashed} end as h from frame",
+            bound,
+        )
+        try:
+            counts[i] = _repeated(con, "pushdown_keys", "h", i)
+        finally:
+            con.execute("drop table if exists pushdown_keys")
     return int(models.execute(con, f"select count(*) from ({frame})", bound).fetchall()[0][0])
 
 
@@ -242,10 +315,9 @@ def _examples(con, frame: str, expectations, predicates, counts, bound, examples
         expectation = expectations[i]
         if expectation["type"] in _UNIQUE:
             keys = _keys(expectation)
-            hashed, present = _keyed(keys)
+            hashed, _ = _keyed(keys)
             ctes.append(
-                f"repeated_{i} as (select {hashed} as h from frame where {present} "
-                f"group by h having count(*) > 1 order by h limit {examples})"
+                f"repeated_{i} as (select h from pushdown_repeated where expectation = {i} order by h limit {examples})"
             )
             first.append(f"when {hashed} in (select h from repeated_{i}) then {i}")
             order.append(f"when {i} then {hashed}")

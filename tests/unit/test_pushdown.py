@@ -109,6 +109,33 @@ def test_a_repeated_hash_of_different_keys_is_recounted_exactly(monkeypatch):
     assert pushed.counts == [0]
 
 
+def test_repeated_keys_are_found_in_every_pass_of_the_partitioned_sort_and_counted_exactly(monkeypatch):
+    # 1,000 keys twice, 3,000 once (and two rows without a key), sorted in 4 passes by hash % 4
+    sql = "select case when i < 2 then null else i % 4000 end as k from range(5002) t(i)"
+    passes = []
+
+    def four(con, rows):
+        passes.append(rows)
+        return 4
+
+    monkeypatch.setattr(pushdown, "_passes", four)
+    with duckdb.connect() as con:
+        in_passes = con.execute(f"select count(distinct hash(k) % 4) from ({sql}) where k < 1000").fetchall()[0][0]
+        pushed = pushdown.check(con, sql, _suite(("expect_column_values_to_be_unique", {"column": "k"})), {}, 5)
+    assert in_passes == 4  # the repeated keys fall in every pass
+    assert passes == [5000] and pushed.counts == [2000]
+    assert len(pushed.examples) == 10  # five repeated keys, both rows of each
+
+
+def test_the_passes_keep_each_sort_within_a_share_of_the_memory_limit():
+    with duckdb.connect(config={"memory_limit": "2GB"}) as con:
+        assert pushdown._passes(con, 1_000_000) == 1
+        assert pushdown._passes(con, 52_000_000) > 4
+        per_pass = 52_000_000 / pushdown._passes(con, 52_000_000)
+    assert per_pass * pushdown._SORT_BYTES_PER_ROW <= 2 * 10**9 * pushdown._PASS_BYTES_SHARE
+    assert pushdown._bytes("1.8 GiB") == int(1.8 * 2**30) and pushdown._bytes("953.6 MiB") == int(953.6 * 2**20)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "pushable"),
     [({"column": "x"}, True), ({"column": "x", "mostly": 0.9}, False)],
