@@ -363,3 +363,15 @@ def test_postgres_gets_a_missing_view_at_the_next_publication(run_month, monkeyp
         with warehouse.open_reader() as reader:
             count = reader.con.execute("select count(*) from snapshot.ranking_history").fetchone()[0]
     assert count == 2 * 89
+
+
+def test_the_lists_sorted_in_passes_over_regions_equal_the_lists_sorted_at_once(run_month, monkeypatch):
+    """Ten times the nation sorts its 3.2 million «Что исправить» rows a few regions at a time."""
+    run_month("october", scale=400)
+    whole = reporting.data.load(None, "2026-10", items=True).fix_items
+    monkeypatch.setattr(reporting.data, "_ITEMS_PER_PASS", 40)
+    passes = reporting.data.load(None, "2026-10", items=True).fix_items
+    assert whole.num_rows > 4 * 40
+    assert passes["region_code"].num_chunks > whole["region_code"].num_chunks
+    assert passes.equals(whole)
+    assert passes["region_code"].to_pylist() == sorted(passes["region_code"].to_pylist())
