@@ -15,6 +15,7 @@ from gospublic_rating import pipeline, warehouse
 from gospublic_rating.cli import main
 from gospublic_rating.lake import warehouse_path, write_parquet
 from gospublic_rating.reporting.text import place_labels
+from gospublic_rating.warehouse import duckdb_file, postgres
 from warehouse_backends import backend  # noqa: F401  (fixture)
 
 COMMANDS = [
@@ -100,6 +101,23 @@ def test_the_commands_read_either_back_end(backend, published, capsys):  # noqa:
 
     code, _, err = _cli(capsys, "snapshots", "show", "2026-10-demo-nonexistent")
     assert code == 1 and "no snapshot 2026-10-demo-nonexistent" in err
+
+
+def test_verify_reads_each_table_of_the_snapshot_once(backend, published, capsys, monkeypatch):  # noqa: F811
+    """The chain check and the comparison share one read of the snapshot's tables."""
+    _, sid = published()
+    reads = []
+    for reader in (duckdb_file.Reader, postgres.Reader):
+
+        def counted(self, name, *args, _real=reader.read):
+            reads.append((name, *args))
+            return _real(self, name, *args)
+
+        monkeypatch.setattr(reader, "read", counted)
+    code, out, _ = _cli(capsys, "verify", sid)
+    assert code == 0, out
+    own = [name for name, *snapshot in reads if snapshot == [sid]]
+    assert sorted(own) == sorted({*own}) and "page_metrics" in own and "organizations" in own
 
 
 def test_verify_detects_a_changed_archived_input_on_either_back_end(backend, published, capsys):  # noqa: F811

@@ -152,12 +152,22 @@ def verify(reader, ref: str, data_folder: Path) -> Verdict:
         chain = hashing.verify_chain(reader.read, reader.snapshot_ids, recheck=set())
         raise AuditError("\n".join([str(error), *chain])) from None
     sid = run["snapshot_id"]
-    verdict = Verdict(sid, hashing.verify_chain(reader.read, reader.snapshot_ids, recheck={sid}))
+    stored: dict[str, pa.Table] = {}
+
+    def read(name: str, snapshot_id: str | None = None) -> pa.Table:
+        """The reader's tables; this snapshot's read once, for the chain check and the comparison."""
+        if snapshot_id != sid:
+            return reader.read(name, snapshot_id)
+        if name not in stored:
+            stored[name] = reader.read(name, sid)
+        return stored[name]
+
+    verdict = Verdict(sid, hashing.verify_chain(read, reader.snapshot_ids, recheck={sid}))
     lake = RunLake(data_folder / run["lake_path"])
     if not lake.layer("raw").is_dir():
         verdict.problems.append(f"the run's archived inputs are missing: no folder {lake.layer('raw')}")
         return verdict
-    stored = {t.name: reader.read(t.name, sid) for t in hashing.CONTENT_TABLES}
+    stored = {t.name: read(t.name, sid) for t in hashing.CONTENT_TABLES}
     verdict.problems += _check_inputs(stored["inputs"], lake)
     try:
         with tempfile.TemporaryDirectory(prefix="gospublic-verify-") as work:
