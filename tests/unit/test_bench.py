@@ -23,7 +23,8 @@ def test_the_plain_query_ranks_every_region_as_the_models_do(tmp_path, version):
         source.extract_platform(lake, bench.BENCH_PERIOD, platform)
     figures = bench.compare_models(lake, repeats=1, version=version)
     assert figures["same_ranking"] is True
-    assert set(figures["per_model_seconds"]) >= {"stg_posts", "int_page_metrics", "ranking"}
+    timed_models = set(figures["per_model_seconds"])  # which models the figures cover, not their durations
+    assert timed_models >= {"stg_posts", "int_page_metrics", "ranking"}
 
 
 def test_the_time_per_task_is_read_from_make_runs_output():
