@@ -10,7 +10,8 @@ Each platform's package, ``platforms/<name>/``, holds its API client (``api.py``
 planner (``planner.py``: the calls for a batch of pages, each answer kept in the landing
 archive), its parser of landing records into contract rows (``parser.py``: the seam that
 ``rebuild-raw`` uses) and its URL normalisation (``urls.py``). The package itself provides
-the names of :class:`PlatformPlugin`. Its fake server lives with the tests
+the names of :class:`PlatformPlugin`; :meth:`Platform.make_extractor` and :meth:`Platform.parse`
+reach the planner and the parser. Its fake server lives with the tests
 (``tests/fakes/<name>_server.py``).
 
 This module is imported while the scheduler parses the DAG file: it imports nothing heavy
@@ -57,6 +58,16 @@ class Platform:
         """The platform's package (imported on first use)."""
         return importlib.import_module(f"{__name__}.{self.name}")  # type: ignore[return-value]
 
+    def make_extractor(self, **options: Any) -> Extractor:
+        """The platform's call planner with the API account of its Airflow connection
+        (``platforms/<name>/planner.py: make_extractor``, imported on first use)."""
+        return importlib.import_module(f"{__name__}.{self.name}.planner").make_extractor(**options)
+
+    def parse(self, records: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """page_stats and posts rows (contract columns) from the landing records of one batch alone
+        (``platforms/<name>/parser.py: parse``, imported on first use)."""
+        return importlib.import_module(f"{__name__}.{self.name}.parser").parse(records)
+
 
 class Extractor(Protocol):
     """A platform's call planner: every call a batch of pages needs, each answer landed."""
@@ -68,15 +79,8 @@ class Extractor(Protocol):
 
 
 class PlatformPlugin(Protocol):
-    """What each platform package provides (module-level names of ``platforms/<name>/``)."""
-
-    def make_extractor(self, **options: Any) -> Extractor:
-        """The call planner with the API account of the platform's Airflow connection."""
-        ...
-
-    def parse(self, records: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """page_stats and posts rows (contract columns) from the landing records of one batch alone."""
-        ...
+    """What each platform package provides (module-level names of ``platforms/<name>/``); its
+    ``planner.make_extractor`` and ``parser.parse`` are reached through :class:`Platform`."""
 
     def page_from_url(self, host: str, segments: list[str]) -> str:
         """platform_page_id of a web address (host without www./m., path segments); ValueError otherwise."""

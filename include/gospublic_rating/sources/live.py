@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 def make_extractor(platform: str):
     """The extractor of ``platform`` with its API account from the Airflow connection."""
-    return platforms.get(platform).plugin().make_extractor()
+    return platforms.get(platform).make_extractor()
 
 
 class LiveSource:
@@ -142,7 +142,7 @@ def rebuild_raw(lake: RunLake, platform: str, expected_batches: int | None = Non
         raise ContractError(
             f"{landing.folder}: {len(files)} of {expected_batches} batches landed; extract the missing ones first"
         )
-    parse = platforms.get(platform).plugin().parse
+    parse = platforms.get(platform).parse
     stats_rows, post_rows = [], []
     for path in files:
         stats, posts = parse(Landing.read(path))

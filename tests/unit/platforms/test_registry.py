@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import importlib
 import json
 import re
 from pathlib import Path
@@ -18,9 +19,14 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def test_every_platform_package_provides_the_plugin_protocol():
     for record in platforms.PLATFORMS.values():
-        plugin = record.plugin()
-        for name in ("make_extractor", "parse", "page_from_url", "page_from_id"):
-            assert callable(getattr(plugin, name, None)), f"platforms/{record.name} lacks {name}"
+        modules = {
+            "": record.plugin(),
+            ".planner": importlib.import_module(f"gospublic_rating.platforms.{record.name}.planner"),
+            ".parser": importlib.import_module(f"gospublic_rating.platforms.{record.name}.parser"),
+        }
+        wanted = (("", "page_from_url"), ("", "page_from_id"), (".planner", "make_extractor"), (".parser", "parse"))
+        for module, name in wanted:
+            assert callable(getattr(modules[module], name, None)), f"platforms/{record.name}{module} lacks {name}"
         assert (ROOT / "tests" / "fakes" / f"{record.name}_server.py").exists(), f"no fake server for {record.name}"
 
 
@@ -67,7 +73,7 @@ def _a_name(platform: str) -> str:
 
 @pytest.mark.parametrize("name", platforms.NAMES)
 def test_a_malformed_landing_batch_is_one_error_for_every_platform(name, tmp_path):
-    parse = platforms.get(name).plugin().parse
+    parse = platforms.get(name).parse
     with pytest.raises(MalformedLanding, match=f"{name} landing batch"):
         parse(iter([{"kind": "call", "method": "x"}]))
     with pytest.raises(MalformedLanding, match="no readable period"):
@@ -110,7 +116,7 @@ def test_every_platform_honours_the_rate_of_its_connection(name, monkeypatch):
     extra = {"application_key": "K", "application_secret_key": "S"} if name == "ok" else {}
     connection = {"conn_type": "http", "host": "http://127.0.0.1:9", "password": "t", "extra": {**extra, "rate": "0.5"}}
     monkeypatch.setenv(f"AIRFLOW_CONN_{record.conn_id.upper()}", json.dumps(connection))
-    extractor = record.plugin().make_extractor()
+    extractor = record.make_extractor()
     assert extractor.api.pacer.interval == pytest.approx(2.0)  # 0.5 requests/s
     monkeypatch.setenv(f"AIRFLOW_CONN_{record.conn_id.upper()}", json.dumps({**connection, "extra": extra}))
-    assert record.plugin().make_extractor().api.pacer.interval == pytest.approx(1 / record.default_rate)
+    assert record.make_extractor().api.pacer.interval == pytest.approx(1 / record.default_rate)

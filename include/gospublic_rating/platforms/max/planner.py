@@ -14,6 +14,7 @@ inclusive or not; the parser keeps each ``mid`` once. If an answer brings no new
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from ...extract.counters import to_int
 from ...extract.landing import LandingBatch
@@ -87,3 +88,8 @@ class MaxExtractor:
                 )
                 upper = oldest - 1
         log.warning("max chat %s: stopped after %d pages of messages", chat, MAX_MESSAGE_PAGES)
+
+
+def make_extractor(**options: Any) -> MaxExtractor:
+    """The call planner with the account of the Airflow connection ``max_api``."""
+    return MaxExtractor(MaxApi.from_connection(**options))

@@ -121,3 +121,8 @@ class OkExtractor:
             anchor = following
         log.warning("ok group %s: stopped after %d pages of topics", uid, MAX_TOPIC_PAGES)
         return None
+
+
+def make_extractor(**options: Any) -> OkExtractor:
+    """The call planner with the account of the Airflow connection ``ok_api``."""
+    return OkExtractor(OkApi.from_connection(**options))

@@ -1,29 +1,10 @@
 """Telegram: public channels through the TGStat API (``api.py``, ``planner.py``, ``parser.py``, ``urls.py``).
 
-The names of :class:`gospublic_rating.platforms.PlatformPlugin`; the API client and the
-planner are imported when an extractor is made, not with the package.
+The package provides the address names of :class:`gospublic_rating.platforms.PlatformPlugin`;
+the planner (``planner.make_extractor``) and the parser (``parser.parse``) are imported by
+the registry record when a task needs them, not with the package.
 """
-
-from __future__ import annotations
-
-from collections.abc import Iterable
-from typing import Any
 
 from .urls import page_from_id, page_from_url
 
-__all__ = ["make_extractor", "page_from_id", "page_from_url", "parse"]
-
-
-def make_extractor(**options: Any):
-    """The Telegram call planner with the account of the Airflow connection ``tgstat_api``."""
-    from .api import TgstatApi
-    from .planner import TgstatExtractor
-
-    return TgstatExtractor(TgstatApi.from_connection(**options))
-
-
-def parse(records: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """page_stats and posts rows from the landing records of one batch (see :mod:`.parser`)."""
-    from .parser import parse as parse_batch
-
-    return parse_batch(records)
+__all__ = ["page_from_id", "page_from_url"]

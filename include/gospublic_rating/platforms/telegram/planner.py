@@ -83,3 +83,8 @@ class TgstatExtractor:
                     break
                 window_end, offset, window = oldest, 0, []
         return items
+
+
+def make_extractor(**options: Any) -> TgstatExtractor:
+    """The call planner with the account of the Airflow connection ``tgstat_api``."""
+    return TgstatExtractor(TgstatApi.from_connection(**options))

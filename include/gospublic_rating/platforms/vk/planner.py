@@ -173,3 +173,8 @@ class VkExtractor:
         for gid, offset in chosen:
             walls[gid].requested.add(offset)
         return chosen
+
+
+def make_extractor(**options: Any) -> VkExtractor:
+    """The call planner with the account of the Airflow connection ``vk_api``."""
+    return VkExtractor(VkApi.from_connection(**options))
