@@ -130,24 +130,25 @@ def _open_reader(where: str | Path | None) -> Iterator:
 
 
 @contextlib.contextmanager
-def _local_copy(where: str | Path | None, ref: str | None = None, own: bool = True) -> Iterator[tuple]:
-    """(in-memory DuckDB holding ``snapshot.*``, snapshot id of ``ref``): runs and ranking of every
-    snapshot (for the views), and, when ``own``, the other tables of the snapshot ``ref`` only."""
+def _snapshot_connection(where: str | Path | None, ref: str | None = None, own: bool = True) -> Iterator[tuple]:
+    """(in-memory DuckDB with a ``snapshot`` schema, snapshot id of ``ref``): runs and ranking of every
+    snapshot (for the views), and, when ``own``, the other tables of the snapshot ``ref`` only; views
+    over a DuckDB warehouse file, copies of a PostgreSQL warehouse's rows (:func:`_snapshot_table`)."""
     with _open_reader(where) as reader, connect() as con:
         con.execute(f"create schema {SCHEMA}")
         if isinstance(reader, duckdb_file.Reader):
             con.execute(f"attach ? as {_ATTACHED} (read_only)", [reader.location])
         for name in _ALL_SNAPSHOTS:
-            _copy_in(con, reader, name)
+            _snapshot_table(con, reader, name)
         snapshot_id = _resolve(con, ref)
         for name in _OWN_SNAPSHOT if own else ():
-            _copy_in(con, reader, name, snapshot_id)
+            _snapshot_table(con, reader, name, snapshot_id)
         for _, sql in VIEWS.values():
             con.execute(sql)
         yield con, snapshot_id
 
 
-def _copy_in(con: duckdb.DuckDBPyConnection, reader, name: str, snapshot_id: str | None = None) -> None:
+def _snapshot_table(con: duckdb.DuckDBPyConnection, reader, name: str, snapshot_id: str | None = None) -> None:
     """``snapshot.<name>`` in ``con`` (of the snapshot ``snapshot_id``, or of all): a view over the
     DuckDB warehouse file attached read-only (nothing is copied: at ten times the nation the
     snapshot's pages alone are 0.6 GB), or a copy of what a PostgreSQL warehouse returned."""
@@ -183,7 +184,7 @@ def load(where: str | Path | None, ref: str | None, items: bool = False, region:
 
     ``items``: also the full «Что исправить» lists (of ``region`` only, where given).
     """
-    with _local_copy(where, ref) as (con, snapshot_id):
+    with _snapshot_connection(where, ref) as (con, snapshot_id):
         if snapshot_id is None:
             raise SnapshotNotFound("nothing has been published yet")
         run = Run(
@@ -273,7 +274,7 @@ def load_ranking(
 def history(where: str | Path | None, region: str | None = None) -> list[tuple]:
     """(period, source, region_code, region_name, place, points, version) rows of snapshot.ranking_history,
     of every region or those whose code is ``region`` or whose name contains it."""
-    with _local_copy(where, own=False) as (con, _):
+    with _snapshot_connection(where, own=False) as (con, _):
         return con.execute(
             "select period, source, region_code, region_name, place, points, version "
             f"from {SCHEMA}.ranking_history where $region is null or region_code = $region "
@@ -283,7 +284,7 @@ def history(where: str | Path | None, region: str | None = None) -> list[tuple]:
 
 
 # One row per (region, group, organisation, page) that costs the region points; the
-# snapshot's own tables only (the local copy holds no other snapshot's). Made once per report
+# snapshot's own tables only (the connection holds no other snapshot's). Made once per report
 # (the temporary table fix_items), then counted and listed.
 _FIX_ITEMS_SQL = f"""
 with pm as (select * from {SCHEMA}.page_metrics),
